@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDurationMs } from '../util/duration.ts';
 
 /**
  * Option value parsers shared by every subcommand. Each throws commander's InvalidArgumentError,
@@ -39,25 +40,50 @@ export function numberInRange(min: number, max: number): (value: string) => numb
   };
 }
 
-const durationUnitsMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * Parses a Go-style duration (`500ms`, `30s`, `2m`, `1h30m`) into milliseconds, the format
- * Kubernetes users already write in manifests.
- */
+/** Parses a Go-style duration (`500ms`, `30s`, `2m`, `1h30m`) into milliseconds. */
 export function parseDuration(value: string): number {
-  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(value)
-    ? [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
-    : [];
-  if (parts.length === 0) {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) {
     throw new InvalidArgumentError(`expected a duration such as 30s, 2m or 1h30m, got "${value}".`);
   }
-  return Math.round(
-    parts.reduce((sum, [, n, unit]) => sum + Number(n) * (durationUnitsMs[unit ?? ''] ?? 0), 0),
-  );
+  return ms;
 }
 
 /** Collects a repeatable option into an array (commander calls it once per occurrence). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** Returns a parser accepting one of `keywords` or a duration (returned in milliseconds). */
+export function keywordOrDuration<K extends string>(...keywords: K[]): (value: string) => K | number {
+  return (value) => {
+    if ((keywords as string[]).includes(value)) return value as K;
+    try {
+      return parseDuration(value);
+    } catch {
+      throw new InvalidArgumentError(
+        `expected ${keywords.join(', ')} or a duration such as 2s, got "${value}".`,
+      );
+    }
+  };
+}
+
+/**
+ * Parses access keys written `ID:SECRET` or `ID:SECRET:STS_TOKEN`, several separated by commas, and
+ * appends them to those of earlier occurrences of the flag.
+ */
+export function collectAccessKeys(
+  value: string,
+  previous: { accessKeyId: string; accessKeySecret: string; securityToken?: string }[] | undefined,
+): { accessKeyId: string; accessKeySecret: string; securityToken?: string }[] {
+  const keys = value.split(',').map((entry) => {
+    const [accessKeyId = '', accessKeySecret = '', securityToken, ...rest] = entry.trim().split(':');
+    if (accessKeyId === '' || accessKeySecret === '' || securityToken === '' || rest.length > 0) {
+      throw new InvalidArgumentError(
+        'expected ID:SECRET or ID:SECRET:STS_TOKEN (comma-separated for several).',
+      );
+    }
+    return { accessKeyId, accessKeySecret, ...(securityToken !== undefined && { securityToken }) };
+  });
+  return [...(previous ?? []), ...keys];
 }

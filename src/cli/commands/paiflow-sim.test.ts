@@ -1,0 +1,126 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { signedRequest } from '../../sandbox/paiflow-sim/signed-request.test-helper.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const key = { accessKeyId: 'LTAI-cli', accessKeySecret: 'cli-secret' };
+
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+function start(args: string[], env: Record<string, string> = {}): Child {
+  return spawn('node_modules/.bin/node', ['src/cli/main.ts', 'paiflow-sim', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function collect(stream: Readable): () => string {
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  return () => text;
+}
+
+async function firstLine(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += String(chunk);
+    const end = text.indexOf('\n');
+    if (end >= 0) return text.slice(0, end);
+  }
+  throw new Error(`stream ended before a full line: ${text}`);
+}
+
+async function exitCode(child: Child): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+test('prints the endpoint, serves signed requests, exits 0 on SIGTERM', async () => {
+  const child = start([
+    '--listen',
+    '127.0.0.1:0',
+    '--access-key',
+    `${key.accessKeyId}:${key.accessKeySecret}`,
+    '--scenario',
+    'deploy/samples/paiflow-scenario.yaml',
+    '--manual-clock',
+  ]);
+  const stderr = collect(child.stderr);
+  try {
+    const endpoint = await firstLine(child.stdout);
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await signedRequest(endpoint, key, {
+      action: 'ListPipelineRunNodeStatus',
+      path: ['api', 'v1', 'pipelineruns', 'flow-succeeds0001', 'nodes', 'node-ingest0001', 'status'],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json?.Status).toEqual([
+      expect.objectContaining({ NodeId: 'node-ingest0001', Status: 'ReadyToSchedule' }),
+    ]);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exitCode(child)).toBe(0);
+  const logs = stderr()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { msg: string });
+  expect(logs.map((l) => l.msg)).toEqual(
+    expect.arrayContaining(['paiflow-sim listening', 'paiflow-sim: request', 'paiflow-sim stopping']),
+  );
+});
+
+test.each<{ name: string; args: string[]; env: Record<string, string>; flag: string }>([
+  {
+    name: 'bad port',
+    args: ['--listen', '127.0.0.1:99999'],
+    env: {},
+    flag: "--listen <host:port>' argument '127.0.0.1:99999'",
+  },
+  {
+    name: 'bad status',
+    args: ['--throttle-status', '503'],
+    env: {},
+    flag: "--throttle-status <code>' argument '503'",
+  },
+  { name: 'bad key', args: ['--access-key', 'only-an-id'], env: {}, flag: '--access-key' },
+  {
+    name: 'bad env value',
+    args: [],
+    env: { PAIFLOW_SIM_SPEED: 'fast' },
+    flag: "--speed <n>' value 'fast' from env 'PAIFLOW_SIM_SPEED'",
+  },
+  {
+    name: 'bad scenario',
+    args: ['--scenario', 'package.json'],
+    env: {},
+    flag: "--scenario <file>' argument 'package.json'",
+  },
+])('$name: exits non-zero naming the flag', async ({ args, env, flag }) => {
+  const child = start(args, env);
+  const stderr = collect(child.stderr);
+  expect(await exitCode(child)).not.toBe(0);
+  expect(stderr()).toContain(flag);
+});
+
+test('a port already in use: exits non-zero naming --listen, no stack trace', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address() as AddressInfo;
+  try {
+    const child = start(['--listen', `127.0.0.1:${port}`]);
+    const stderr = collect(child.stderr);
+    expect(await exitCode(child)).not.toBe(0);
+    expect(stderr()).toContain(`'--listen <host:port>': cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    expect(stderr()).not.toContain('    at ');
+  } finally {
+    blocker.close();
+  }
+});

@@ -1,0 +1,182 @@
+/**
+ * The one error type of the PAIFlow client, and the one place that decides whether a failure is
+ * retryable. Messages say what happened and what to do; they never carry credentials, tokens,
+ * request headers or request URLs (a shared run's TokenId travels in the query string).
+ */
+
+/** How the caller should react: back off and retry (throttled, transient) or stop until something changes. */
+export type PaiflowErrorKind = 'throttled' | 'transient' | 'permanent';
+
+/** A stable CamelCase word for conditions, Events and metric labels. */
+export type PaiflowErrorReason =
+  | 'Throttled'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'InvalidParameter'
+  | 'ServerError'
+  | 'Timeout'
+  | 'NetworkError'
+  | 'BadResponse'
+  | 'CredentialsNotFound'
+  | 'Cancelled';
+
+export interface PaiflowErrorOptions {
+  message: string;
+  /** Alibaba's `Code` (`Forbidden.RAM`, `Throttling.User`, ...) or ours (`Timeout`, `NetworkError`, ...). */
+  code: string;
+  /** The API action (`ListPipelineRunNodeStatus`, ...) or `GetCredentials`. */
+  operation: string;
+  kind: PaiflowErrorKind;
+  reason: PaiflowErrorReason;
+  httpStatus?: number | undefined;
+  requestId?: string | undefined;
+  /** Alibaba's diagnosis link from the error body. */
+  recommend?: string | undefined;
+  /** How long the server asked us to wait before trying again. */
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+}
+
+export class PaiflowError extends Error {
+  override readonly name = 'PaiflowError';
+  readonly code: string;
+  readonly operation: string;
+  readonly kind: PaiflowErrorKind;
+  readonly reason: PaiflowErrorReason;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  readonly recommend: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(options: PaiflowErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.operation = options.operation;
+    this.kind = options.kind;
+    this.reason = options.reason;
+    this.httpStatus = options.httpStatus;
+    this.requestId = options.requestId;
+    this.recommend = options.recommend;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  /** Everything but `cause` and the stack: what a log line or an API response may show. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      code: this.code,
+      operation: this.operation,
+      kind: this.kind,
+      reason: this.reason,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+      recommend: this.recommend,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+/** True for throttled and transient PaiflowErrors: the same request may succeed later. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof PaiflowError && err.kind !== 'permanent';
+}
+
+const UNAUTHORIZED_CODES = [
+  /^InvalidAccessKeyId/,
+  /^IncompleteSignature$/,
+  /^SignatureDoesNotMatch$/,
+  /^InvalidSecurityToken/,
+  /^MissingSecurityToken$/,
+  /^InvalidTimeStamp/,
+  /^SignatureNonceUsed$/,
+];
+
+/**
+ * Decides kind and reason of an error response from its HTTP status and Alibaba `Code`. The order
+ * matters: throttling is recognised by code whatever the status (products answer 400 or 429), and
+ * signature codes win over 403/404 (`SignatureDoesNotMatch` may come as 403,
+ * `InvalidAccessKeyId.NotFound` as 404).
+ */
+export function classifyPaiflowError(response: {
+  httpStatus?: number | undefined;
+  code?: string | undefined;
+}): {
+  kind: PaiflowErrorKind;
+  reason: PaiflowErrorReason;
+} {
+  const { httpStatus = 0, code = '' } = response;
+  if (code.startsWith('Throttling') || httpStatus === 429) return { kind: 'throttled', reason: 'Throttled' };
+  if (UNAUTHORIZED_CODES.some((pattern) => pattern.test(code)) || httpStatus === 401) {
+    return { kind: 'permanent', reason: 'Unauthorized' };
+  }
+  if (httpStatus >= 500 || code === 'InternalError' || code === 'ServiceUnavailable') {
+    return { kind: 'transient', reason: 'ServerError' };
+  }
+  if (code.startsWith('Forbidden') || httpStatus === 403) return { kind: 'permanent', reason: 'Forbidden' };
+  if (httpStatus === 404) return { kind: 'permanent', reason: 'NotFound' };
+  if (httpStatus === 408) return { kind: 'transient', reason: 'Timeout' };
+  if (httpStatus >= 400 || code === 'MissingParameter' || code.startsWith('InvalidParameter')) {
+    return { kind: 'permanent', reason: 'InvalidParameter' };
+  }
+  // A 1xx/3xx (we follow no redirects) or a 2xx carrying an error: a proxy or a captive portal in the way.
+  return { kind: 'transient', reason: 'BadResponse' };
+}
+
+/** What to do about each reason; `operation` names the RAM action to grant. */
+export function adviceFor(reason: PaiflowErrorReason, operation: string): string {
+  switch (reason) {
+    case 'Throttled':
+      return 'PAIFlow is throttling this Alibaba Cloud account (all its users and keys count together); retry later with backoff, and lower the polling rate or concurrency if it persists';
+    case 'Unauthorized':
+      return 'check the AccessKey ID and secret (and the STS security token, which expires), and that the clock is within 15 minutes of UTC';
+    case 'Forbidden':
+      return `check the RAM policy grants paiflow:${operation} to this identity`;
+    case 'NotFound':
+      return 'check the pipeline run ID and node ID exist in this region (and, for a shared run, that the share token is valid)';
+    case 'InvalidParameter':
+      return 'check the request parameters (IDs, depth, type)';
+    case 'ServerError':
+      return 'PAIFlow failed on its side; retry later with backoff';
+    case 'Timeout':
+      return 'check the endpoint is reachable from here, or raise the timeout';
+    case 'NetworkError':
+      return 'check the endpoint is reachable from here (DNS, network policy, proxy); retry later';
+    case 'BadResponse':
+      return 'a proxy in the way or a truncated response is the likely cause; retry later';
+    case 'CredentialsNotFound':
+      return 'provide credentials (a credentials Secret, or for the default chain: environment variables, RRSA/OIDC, a profile file or an ECS RAM role)';
+    case 'Cancelled':
+      return 'the caller cancelled the request';
+  }
+}
+
+const MAX_SERVER_TEXT = 300;
+
+/**
+ * Replaces every occurrence of the given secret values with `[REDACTED]`, drops control characters
+ * and caps the length: for text that came from elsewhere (a server's Message, a socket error) before
+ * it goes into one of our messages. Servers have been known to echo the string they signed.
+ */
+export function scrub(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret !== undefined && secret.length > 0) out = out.split(secret).join('[REDACTED]');
+  }
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return out.length > MAX_SERVER_TEXT ? `${out.slice(0, MAX_SERVER_TEXT)}...` : out;
+}
+
+/** The error a caller's abort turns into, whatever was in flight. */
+export function cancelledError(operation: string, cause?: unknown): PaiflowError {
+  return new PaiflowError({
+    message: `${operation} cancelled: ${adviceFor('Cancelled', operation)}`,
+    code: 'Cancelled',
+    operation,
+    kind: 'permanent',
+    reason: 'Cancelled',
+    cause,
+  });
+}
