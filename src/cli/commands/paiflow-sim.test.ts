@@ -1,45 +1,12 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { collect, exitCode, firstLine, startCli, type Child } from './child-process.test-helper.ts';
 import { signedRequest } from '../../sandbox/paiflow-sim/signed-request.test-helper.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const key = { accessKeyId: 'LTAI-cli', accessKeySecret: 'cli-secret' };
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
-
 function start(args: string[], env: Record<string, string> = {}): Child {
-  return spawn('node_modules/.bin/node', ['src/cli/main.ts', 'paiflow-sim', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function collect(stream: Readable): () => string {
-  let text = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => (text += chunk));
-  return () => text;
-}
-
-async function firstLine(stream: Readable): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) {
-    text += String(chunk);
-    const end = text.indexOf('\n');
-    if (end >= 0) return text.slice(0, end);
-  }
-  throw new Error(`stream ended before a full line: ${text}`);
-}
-
-async function exitCode(child: Child): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
+  return startCli(['paiflow-sim', ...args], env);
 }
 
 test('prints the endpoint, serves signed requests, exits 0 on SIGTERM', async () => {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import {
   PaiflowSimulator,
   parseScenarioYaml,
@@ -16,6 +15,9 @@ import {
   numberInRange,
   parseHostPort,
 } from '../parsers.ts';
+import type { LevelWithSilent } from 'pino';
+import { createLogger } from '../../observability/logger.ts';
+import { listenOrFail, shutdownSignal } from '../serve.ts';
 
 /**
  * The key pair used when no --access-key is given. It is public (printed at start and documented),
@@ -116,7 +118,11 @@ export function paiflowSimCommand(): Command {
         .default('info'),
     )
     .action(async (flags: PaiflowSimFlags, command: Command) => {
-      const logger = pino({ name: 'paiflow-sim', level: flags.logLevel }, pino.destination(2));
+      const logger = createLogger({
+        level: flags.logLevel as LevelWithSilent,
+        format: 'json',
+        component: 'paiflow-sim',
+      });
       const scenario = flags.scenario === undefined ? undefined : await loadScenario(flags.scenario, command);
       const accessKeys = flags.accessKey ?? [SANDBOX_ACCESS_KEY];
       if (flags.accessKey === undefined) {
@@ -141,12 +147,7 @@ export function paiflowSimCommand(): Command {
         throttle,
         logger,
       });
-      const endpoint = await simulator.listen(flags.listen).catch((error: unknown) => {
-        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-        return command.error(
-          `error: option '--listen <host:port>': cannot listen on ${flags.listen.host}:${flags.listen.port} (${reason}); pick another port, or 0 for any free one.`,
-        );
-      });
+      const endpoint = await listenOrFail(command, flags.listen, (address) => simulator.listen(address));
       logger.info(
         {
           endpoint,
@@ -157,16 +158,8 @@ export function paiflowSimCommand(): Command {
         'paiflow-sim listening',
       );
       process.stdout.write(`${endpoint}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, 'paiflow-sim stopping');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      const signal = await shutdownSignal();
+      logger.info({ signal }, 'paiflow-sim stopping');
       await simulator.close();
     });
 }
