@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { parse, parseAllDocuments } from 'yaml';
+
+// eslint-disable-next-line no-restricted-imports -- tests only: the test API server's admission is the oracle
+import { admitCustomResource } from '../sandbox/kube-sim/schema/validate.ts';
+// eslint-disable-next-line no-restricted-imports -- tests only
+import type { AdmitResult } from '../sandbox/kube-sim/schema/validate.ts';
+// eslint-disable-next-line no-restricted-imports -- tests only
+import type { CustomResourceDefinition, JSONSchemaProps } from '../sandbox/kube-sim/schema/types.ts';
+
+/** Test helpers around deploy/crd.yaml: the CRD, its schema, and admission as the API server does it. */
+
+const root = new URL('../../', import.meta.url);
+
+export function readRepoFile(path: string): string {
+  return readFileSync(new URL(path, root), 'utf8');
+}
+
+/** The parsed deploy/crd.yaml. */
+export function pipelineRunNodeCrd(): CustomResourceDefinition {
+  return parse(readRepoFile('deploy/crd.yaml')) as CustomResourceDefinition;
+}
+
+/** The v1alpha1 `openAPIV3Schema`. */
+export function pipelineRunNodeSchema(): JSONSchemaProps {
+  const schema = pipelineRunNodeCrd().spec.versions[0]?.schema?.openAPIV3Schema;
+  if (schema === undefined) throw new Error('deploy/crd.yaml: v1alpha1 has no openAPIV3Schema');
+  return schema;
+}
+
+/** Admits `obj` (and `oldObj` for an update) with the CRD's schema, as kube-apiserver would. */
+export function admit(obj: unknown, oldObj?: unknown): AdmitResult {
+  return admitCustomResource({
+    schema: pipelineRunNodeSchema(),
+    obj: obj as Record<string, unknown>,
+    ...(oldObj === undefined ? {} : { oldObj: oldObj as Record<string, unknown> }),
+  });
+}
+
+/** Every YAML document of a repository file, parsed. */
+export function yamlDocuments(path: string): unknown[] {
+  return parseAllDocuments(readRepoFile(path)).map((doc) => doc.toJS() as unknown);
+}

@@ -1,0 +1,30 @@
+/**
+ * Time as the controller sees it. Everything that waits or measures takes a Clock, so tests drive
+ * time with a FakeClock (fake-clock.ts) instead of sleeping, as client-go's workqueue does.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Calls `callback` once, `delayMs` from now (0 or less: as soon as possible, never synchronously). */
+  setTimer(callback: () => void, delayMs: number): Timer;
+}
+
+/** A pending callback of a Clock. */
+export interface Timer {
+  /** Stops the callback if it has not run; harmless afterwards. */
+  cancel(): void;
+}
+
+/** The real clock. Its timers do not keep the process alive (`unref`): lifecycles are explicit. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(callback, delayMs) {
+    const handle = setTimeout(callback, Math.max(0, delayMs));
+    handle.unref();
+    return {
+      cancel: () => {
+        clearTimeout(handle);
+      },
+    };
+  },
+};

@@ -1,0 +1,195 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.ts';
+import { EventRecorder } from '../kube/event-recorder.ts';
+import { PipelineRunNodeApi } from '../kube/pipelinerunnode-api.ts';
+import { SecretReader } from '../kube/secret-reader.ts';
+import { HealthServer } from '../observability/health-server.ts';
+import type { CredentialsProvider } from '../paiflow/index.ts';
+import { ChangeFilter } from './change-filter.ts';
+import { Controller, type ControllerObserver } from './controller.ts';
+import { ResourceInformer } from './informer/resource-informer.ts';
+import { PaiflowGateway } from './paiflow-gateway/index.ts';
+import { PipelineRunNodeReconciler } from './pipelinerunnode/reconciler.ts';
+import { TargetResolver } from './pipelinerunnode/target-resolver.ts';
+import {
+  createRateLimitingQueue,
+  ItemExponentialFailureRateLimiter,
+  withJitter,
+  type RateLimitingQueue,
+} from './queue/index.ts';
+
+/** Everything `paiflow-controller run` configures; src/cli/commands/run.ts documents each flag. */
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  log: Logger;
+  /** Namespaces to watch; undefined: all. */
+  namespaces?: readonly string[] | undefined;
+  labelSelector?: string | undefined;
+  workers: number;
+  defaultPollIntervalMs: number;
+  minPollIntervalMs: number;
+  stalledRetryMs: number;
+  /** How long a Secret read (or its absence) is reused. @default 30000 (see SecretReader) */
+  secretCacheTtlMs?: number | undefined;
+  defaultRegion?: string | undefined;
+  vpcEndpoints: boolean;
+  endpointAllowList: readonly string[];
+  defaultCredentials: CredentialsProvider;
+  paiflowQps: number;
+  paiflowBurst: number;
+  paiflowMaxConcurrent: number;
+  paiflowTimeoutMs: number;
+  reconcileTimeoutMs: number;
+  /** Where /healthz and /readyz listen; undefined: no probe server. */
+  probeAddress?: { host: string; port: number } | undefined;
+  /** `source.host` of Events: the pod name. */
+  instance?: string | undefined;
+  observer?: ControllerObserver;
+}
+
+const CONTROLLER_NAME = 'pipelinerunnode';
+// A watch that has shown no sign of life for this long makes /readyz fail (the informer restarts
+// it long before: see ResourceInformer.watchdogMs).
+const WATCH_SILENCE_NOT_READY_MS = 5 * 60_000;
+
+/**
+ * Wires the controller: informer → change filter → queue → workers → reconciler, plus the probe
+ * server. The constructor starts nothing. `start()` serves probes, fills the cache, then starts the
+ * workers (from then on /readyz is ok); `stop()` shuts down in reverse order.
+ */
+export class Manager {
+  readonly queue: RateLimitingQueue<string>;
+  readonly informer: ResourceInformer;
+  readonly #controller: Controller;
+  readonly #gateway: PaiflowGateway;
+  readonly #health: HealthServer;
+  readonly #options: ManagerOptions;
+  #probeUrl: string | undefined;
+
+  constructor(options: ManagerOptions) {
+    this.#options = options;
+    const { kubeConfig, clock, log } = options;
+    const api = new PipelineRunNodeApi({ kubeConfig });
+    const secrets = new SecretReader({
+      kubeConfig,
+      clock,
+      ...(options.secretCacheTtlMs !== undefined && { ttlMs: options.secretCacheTtlMs }),
+    });
+    this.queue = createRateLimitingQueue<string>({
+      clock,
+      name: CONTROLLER_NAME,
+      rateLimiter: withJitter(
+        new ItemExponentialFailureRateLimiter({ baseDelayMs: 1000, maxDelayMs: 300_000 }),
+        0.1,
+      ),
+    });
+    const filter = new ChangeFilter();
+    this.informer = new ResourceInformer({
+      kubeConfig,
+      api,
+      clock,
+      namespaces: options.namespaces,
+      labelSelector: options.labelSelector,
+      onChange: (type, object) => {
+        const key = filter.keyToEnqueue(type, object);
+        if (key !== undefined) this.queue.add(key);
+      },
+      events: {
+        onRestart: (info) => log.warn(info, 'watch failed; restarting it'),
+        onHandlerError: (error) => log.error({ err: error }, 'watch event handler failed'),
+      },
+    });
+    this.#gateway = new PaiflowGateway({
+      clock,
+      qps: options.paiflowQps,
+      burst: options.paiflowBurst,
+      maxConcurrent: options.paiflowMaxConcurrent,
+      timeoutMs: options.paiflowTimeoutMs,
+    });
+    const reconciler = new PipelineRunNodeReconciler({
+      cache: this.informer,
+      api,
+      secrets,
+      gateway: this.#gateway,
+      resolver: new TargetResolver({
+        secrets,
+        defaultRegion: options.defaultRegion,
+        vpcEndpoints: options.vpcEndpoints,
+        endpointAllowList: options.endpointAllowList,
+        defaultCredentials: options.defaultCredentials,
+      }),
+      events: new EventRecorder({
+        kubeConfig,
+        clock,
+        component: 'paiflow-controller',
+        host: options.instance,
+      }),
+      clock,
+      defaultPollIntervalMs: options.defaultPollIntervalMs,
+      minPollIntervalMs: options.minPollIntervalMs,
+      stalledRetryMs: options.stalledRetryMs,
+      onEventError: (summary) => log.warn({ summary }, 'an Event could not be recorded'),
+    });
+    this.#controller = new Controller({
+      name: CONTROLLER_NAME,
+      queue: this.queue,
+      reconciler,
+      workers: options.workers,
+      clock,
+      log,
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
+      ...(options.observer !== undefined && { observer: options.observer }),
+    });
+    this.#health = new HealthServer({
+      liveness: [{ name: 'ping', check: () => ({ ok: true }) }],
+      readiness: [
+        {
+          name: 'informer-synced',
+          check: () =>
+            this.informer.hasSynced()
+              ? { ok: true }
+              : { ok: false, message: 'the PipelineRunNode cache has not synced yet' },
+        },
+        {
+          name: 'watch-alive',
+          check: () => {
+            const silentMs = clock.now() - this.informer.oldestActivity();
+            return silentMs < WATCH_SILENCE_NOT_READY_MS
+              ? { ok: true }
+              : { ok: false, message: `no sign of life from the watch for ${Math.round(silentMs / 1000)}s` };
+          },
+        },
+      ],
+    });
+  }
+
+  /** The probe server's URL, once started with a probe address. */
+  get probeUrl(): string | undefined {
+    return this.#probeUrl;
+  }
+
+  async start(): Promise<void> {
+    const { probeAddress, log } = this.#options;
+    if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
+    log.info(
+      { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
+      'starting: filling the cache',
+    );
+    await this.informer.start();
+    this.#controller.start();
+    log.info(
+      { resources: this.informer.list().length, workers: this.#options.workers },
+      'cache synced; workers started',
+    );
+  }
+
+  /** Stops in reverse order; in-flight reconciles get `graceMs` to finish before they are aborted. */
+  async stop(graceMs: number): Promise<void> {
+    await this.#controller.stop(graceMs);
+    await this.informer.stop();
+    await this.#gateway.close();
+    await this.#health.close();
+  }
+}

@@ -1,0 +1,276 @@
+import { Agent } from 'undici';
+import type { Clock } from '../../clock/clock.ts';
+import {
+  PaiflowClient,
+  PaiflowError,
+  type AttemptEvent,
+  type CallOptions,
+  type CredentialsProvider,
+  type GetPipelineRunRequest,
+  type GetPipelineRunResult,
+  type ListPipelineRunNodeStatusRequest,
+  type ListPipelineRunNodeStatusResult,
+} from '../../paiflow/index.ts';
+import { cancelledError } from '../../paiflow/errors.ts';
+import { ConcurrencyLimit, type Release } from './concurrency-limit.ts';
+import { requestKey } from './request-key.ts';
+import { SingleFlight } from './single-flight.ts';
+import { checkRate, TokenBucket } from './token-bucket.ts';
+
+/** Where a request goes and whose quota it uses. */
+export interface PaiflowTarget {
+  /** An origin such as `regionalEndpoint('cn-hangzhou')`, already checked against the allow-list. */
+  endpoint: string;
+  credentials: CredentialsProvider;
+}
+
+export interface PaiflowGatewayOptions {
+  clock: Clock;
+  /** Requests per second per credentials identity, sustained. */
+  qps: number;
+  /** Requests per credentials identity that may go at once after a quiet spell. An integer >= 1. */
+  burst: number;
+  /** PAIFlow requests in flight at once, over all identities and endpoints. An integer >= 1. */
+  maxConcurrent: number;
+  /** Per request, covering connect, headers and body. @default 10000 */
+  timeoutMs?: number;
+  /** How long an identity pauses after a throttled answer without a retry-after. @default 1000 */
+  throttlePauseMs?: number;
+  /** The longest pause a server's retry-after can impose on an identity. @default 60000 */
+  maxThrottlePauseMs?: number;
+  /** Called after every HTTP attempt (see PaiflowClient); must not throw. */
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+/** The quota of one credentials identity. */
+interface Account {
+  bucket: TokenBucket;
+  /** One request of the identity at a time between "wants to send" and "sends" (see #admit). */
+  turn: ConcurrencyLimit;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_THROTTLE_PAUSE_MS = 1000;
+const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
+
+/**
+ * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a global
+ * concurrency limit, and single-flight for identical concurrent requests (issue #4, item 3).
+ * Guarantee: over any window of `w` seconds, the requests sent for one identity never exceed
+ * `burst + qps * w`.
+ *
+ * Decisions:
+ * - One HTTP attempt per call: the client's retries are disabled (`retries: 0`). The controller's
+ *   work queue already backs off per key on failure, and retries hidden in here would each need a
+ *   token while holding a worker. A throttled answer pauses the identity's bucket until the server's
+ *   retry-after (capped by `maxThrottlePauseMs`) and is thrown to the caller, which requeues the key
+ *   no earlier than `retryAfterMs`.
+ * - The bucket belongs to the identity, shared by every endpoint (region): Alibaba counts throttling
+ *   per account, and whether per region too is not documented, so sharing is the safe reading.
+ * - A token is spent at the moment its request is sent, and only then; that is what makes the bound
+ *   above exact. An identity's next request waits for a token first and then for a concurrency slot
+ *   (giving the token back when no slot is free and taking it again once one is), so an identity
+ *   that is rate-limited or paused holds no slot from others, and each identity has at most one
+ *   request queued for a slot, which shares slots fairly between identities.
+ * - Single-flight sits outermost: a caller that joins a request in flight takes no token and no slot.
+ *   The key holds operation, endpoint, identity and parameters, with the TokenId as a hash.
+ * - One undici Agent (keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
+ *   every request; the PaiflowClient for a call is made for the call, over that Agent, with the
+ *   caller's credentials provider. Caching clients per identity would keep using a stale provider
+ *   after a Secret's AccessKey secret changed under the same key ID.
+ * - Buckets of identities not seen for a while are dropped (when a new identity comes), but only at
+ *   rest: full, not paused, nobody waiting; a new bucket would be the same.
+ *
+ * The constructor starts nothing; close() ends it.
+ */
+export class PaiflowGateway {
+  readonly #clock: Clock;
+  readonly #qps: number;
+  readonly #burst: number;
+  readonly #timeoutMs: number;
+  readonly #throttlePauseMs: number;
+  readonly #maxThrottlePauseMs: number;
+  readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #limit: ConcurrencyLimit;
+  readonly #accounts = new Map<string, Account>();
+  readonly #nodeStatus = new SingleFlight<ListPipelineRunNodeStatusResult>();
+  readonly #pipelineRun = new SingleFlight<GetPipelineRunResult>();
+  readonly #closing = new AbortController();
+  readonly #agent: Agent;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: PaiflowGatewayOptions) {
+    this.#clock = options.clock;
+    this.#qps = options.qps;
+    this.#burst = options.burst;
+    this.#timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.#throttlePauseMs = positive('throttlePauseMs', options.throttlePauseMs, DEFAULT_THROTTLE_PAUSE_MS);
+    this.#maxThrottlePauseMs = positive(
+      'maxThrottlePauseMs',
+      options.maxThrottlePauseMs,
+      DEFAULT_MAX_THROTTLE_PAUSE_MS,
+    );
+    this.#onAttempt = options.onAttempt;
+    this.#limit = new ConcurrencyLimit({ max: options.maxConcurrent });
+    checkRate(options);
+    // An Agent opens no connection before the first request.
+    this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs } });
+  }
+
+  /** ListPipelineRunNodeStatus (see PaiflowClient); rejects with a PaiflowError. */
+  listPipelineRunNodeStatus(
+    target: PaiflowTarget,
+    request: ListPipelineRunNodeStatusRequest,
+    options: CallOptions = {},
+  ): Promise<ListPipelineRunNodeStatusResult> {
+    const { pipelineRunId, nodeId, depth, type, tokenId } = request;
+    return this.#call(
+      'ListPipelineRunNodeStatus',
+      this.#nodeStatus,
+      target,
+      { pipelineRunId, nodeId, depth, type, tokenId },
+      (client, signal) => client.listPipelineRunNodeStatus(request, { signal }),
+      options.signal,
+    );
+  }
+
+  /** GetPipelineRun (see PaiflowClient); rejects with a PaiflowError. */
+  getPipelineRun(
+    target: PaiflowTarget,
+    request: GetPipelineRunRequest,
+    options: CallOptions = {},
+  ): Promise<GetPipelineRunResult> {
+    const { pipelineRunId, tokenId } = request;
+    return this.#call(
+      'GetPipelineRun',
+      this.#pipelineRun,
+      target,
+      { pipelineRunId, tokenId },
+      (client, signal) => client.getPipelineRun(request, { signal }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Rejects every pending and later call (PaiflowError code `ClientClosed`, reason `Cancelled`),
+   * aborting requests in flight, and closes the connections. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort();
+      await this.#agent.close();
+    })();
+    return this.#closed;
+  }
+
+  async #call<T>(
+    operation: string,
+    flights: SingleFlight<T>,
+    target: PaiflowTarget,
+    params: Readonly<Record<string, string | number | undefined>>,
+    send: (client: PaiflowClient, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (this.#closing.signal.aborted) throw closedError(operation);
+    const key = requestKey({
+      operation,
+      endpoint: target.endpoint,
+      identity: target.credentials.identity,
+      params,
+    });
+    try {
+      return await flights.run(key, (shared) => this.#attempt(operation, target, send, shared), signal);
+    } catch (err) {
+      if (signal?.aborted === true && !(err instanceof PaiflowError)) throw cancelledError(operation, err);
+      throw err;
+    }
+  }
+
+  /** One HTTP attempt, admitted by the identity's bucket and the concurrency limit. */
+  async #attempt<T>(
+    operation: string,
+    target: PaiflowTarget,
+    send: (client: PaiflowClient, signal: AbortSignal) => Promise<T>,
+    shared: AbortSignal,
+  ): Promise<T> {
+    const { identity } = target.credentials;
+    const signal = AbortSignal.any([shared, this.#closing.signal]);
+    try {
+      const release = await this.#admit(this.#account(identity), signal);
+      try {
+        const client = new PaiflowClient({
+          endpoint: target.endpoint,
+          credentials: target.credentials,
+          dispatcher: this.#agent,
+          timeoutMs: this.#timeoutMs,
+          retry: { retries: 0 },
+          onAttempt: this.#onAttempt,
+        });
+        return await send(client, signal);
+      } finally {
+        release();
+      }
+    } catch (err) {
+      if (this.#closing.signal.aborted) throw closedError(operation, err);
+      if (err instanceof PaiflowError && err.kind === 'throttled') this.#penalize(identity, err.retryAfterMs);
+      if (shared.aborted && !(err instanceof PaiflowError)) throw cancelledError(operation, err);
+      throw err;
+    }
+  }
+
+  /** Waits for a token and a slot; the token is spent only together with a slot (see the class comment). */
+  #admit(account: Account, signal: AbortSignal): Promise<Release> {
+    return account.turn.run(async () => {
+      for (;;) {
+        await account.bucket.take(signal);
+        const free = this.#limit.tryAcquire();
+        if (free !== undefined) return free;
+        account.bucket.refund();
+        const release = await this.#limit.acquire(signal);
+        // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
+        if (account.bucket.tryTake()) return release;
+        release();
+      }
+    }, signal);
+  }
+
+  #account(identity: string): Account {
+    let account = this.#accounts.get(identity);
+    if (account === undefined) {
+      for (const [other, { bucket, turn }] of this.#accounts) {
+        if (bucket.atRest && turn.active === 0) this.#accounts.delete(other);
+      }
+      account = {
+        bucket: new TokenBucket({ clock: this.#clock, qps: this.#qps, burst: this.#burst }),
+        turn: new ConcurrencyLimit({ max: 1 }),
+      };
+      this.#accounts.set(identity, account);
+    }
+    return account;
+  }
+
+  #penalize(identity: string, retryAfterMs: number | undefined): void {
+    const pauseMs = Math.min(retryAfterMs ?? this.#throttlePauseMs, this.#maxThrottlePauseMs);
+    // Looked up again: the account may have been dropped at rest while the request was in flight.
+    this.#account(identity).bucket.penalize(this.#clock.now() + pauseMs);
+  }
+}
+
+function closedError(operation: string, cause?: unknown): PaiflowError {
+  return new PaiflowError({
+    message: `PAIFlow ${operation} cancelled: the gateway was closed`,
+    code: 'ClientClosed',
+    operation,
+    kind: 'permanent',
+    reason: 'Cancelled',
+    cause,
+  });
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`expected ${name} to be a positive number, got ${value}`);
+  }
+  return value;
+}

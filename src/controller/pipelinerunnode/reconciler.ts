@@ -1,0 +1,236 @@
+import {
+  API_VERSION,
+  KIND,
+  RECONCILE_ANNOTATION,
+  type PipelineRunNode,
+  type PipelineRunNodeStatus,
+} from '../../api/v1alpha1.ts';
+import type { Clock } from '../../clock/clock.ts';
+import { isNotFound, kubeErrorInfo } from '../../kube/api-errors.ts';
+import type { EventRecorder } from '../../kube/event-recorder.ts';
+import type { PipelineRunNodeApi } from '../../kube/pipelinerunnode-api.ts';
+import type { SecretReader } from '../../kube/secret-reader.ts';
+import { PaiflowError } from '../../paiflow/index.ts';
+import { splitKey } from '../controller.ts';
+import type { PaiflowGateway } from '../paiflow-gateway/index.ts';
+import { RetryableError, type ReconcileContext, type Reconciler, type Result } from '../reconcile-result.ts';
+import {
+  computeStatus,
+  isReconcileRequestPending,
+  isTerminal,
+  nextPollDelay,
+  statusEqual,
+  transitions,
+  type PollOutcome,
+} from '../status/index.ts';
+import { ResolveError, type ResolvedTarget, type TargetResolver } from './target-resolver.ts';
+
+export interface PipelineRunNodeReconcilerOptions {
+  /** The informer's cache: reconciles read current state here, never from the queue. */
+  cache: { get(namespace: string, name: string): PipelineRunNode | undefined };
+  api: PipelineRunNodeApi;
+  resolver: TargetResolver;
+  secrets: SecretReader;
+  gateway: PaiflowGateway;
+  events: EventRecorder;
+  clock: Clock;
+  defaultPollIntervalMs: number;
+  minPollIntervalMs: number;
+  /** Retry interval for problems only a change of spec, Secret or permissions can fix. */
+  stalledRetryMs: number;
+  /** [0, 1), for poll jitter. @default Math.random */
+  random?: () => number;
+  /** Told about Events the API refused (they never fail a reconcile). */
+  onEventError?: (summary: string) => void;
+}
+
+/**
+ * Keeps one PipelineRunNode's status true to PAIFlow.
+ *
+ * 1. Read the resource from the cache (gone: nothing to do).
+ * 2. Decide whether to poll: never a finished node again, unless its spec changed (generation) or a
+ *    reconcile was requested with the `paiflow.dev/reconcile-requested-at` annotation.
+ * 3. Resolve endpoint, credentials and share token; resolve the run's root node when spec.nodeId is
+ *    omitted (remembered in status.nodeId afterwards).
+ * 4. Poll through the gateway (rate limit, concurrency limit, single-flight).
+ * 5. Compute the new status with the pure computeStatus; write it only when it differs.
+ * 6. Emit the Events its transitions call for, after the write, so a failed write emits nothing and a
+ *    restart (which starts from the stored status) repeats nothing.
+ * 7. Return when to poll next; throw RetryableError for throttled and transient failures so the key
+ *    backs off (honouring retry-after), after recording the failure in status.
+ */
+export class PipelineRunNodeReconciler implements Reconciler {
+  readonly #o: PipelineRunNodeReconcilerOptions;
+  readonly #random: () => number;
+
+  constructor(options: PipelineRunNodeReconcilerOptions) {
+    this.#o = options;
+    this.#random = options.random ?? Math.random;
+  }
+
+  async reconcile(key: string, context: ReconcileContext): Promise<Result> {
+    const [namespace, name] = splitKey(key);
+    const resource = this.#o.cache.get(namespace, name);
+    if (resource === undefined || resource.metadata.deletionTimestamp !== undefined) return {};
+    const previous = resource.status;
+    const generation = resource.metadata.generation ?? 0;
+    const requestedAt = resource.metadata.annotations?.[RECONCILE_ANNOTATION];
+    const requestPending = isReconcileRequestPending(requestedAt, previous);
+    const specChanged = previous?.observedGeneration !== generation;
+
+    if (
+      !specChanged &&
+      !requestPending &&
+      resource.spec.suspend !== true &&
+      isTerminal(previous.phase ?? '')
+    ) {
+      return {}; // finished, and nothing asks for another look
+    }
+
+    const outcome =
+      resource.spec.suspend === true ? ({ kind: 'suspended' } as const) : await this.#poll(resource, context);
+    const now = this.#o.clock.now();
+    const next = computeStatus({
+      previous,
+      generation,
+      spec: resource.spec,
+      outcome,
+      now,
+      // A request is only handled by a poll: while suspended it waits.
+      reconcileRequestedAt: outcome.kind === 'suspended' ? undefined : requestedAt,
+    });
+
+    if (!statusEqual(previous, next)) {
+      try {
+        await this.#o.api.replaceStatus({ namespace, name }, next);
+      } catch (error) {
+        if (isNotFound(error)) return {}; // deleted meanwhile
+        const info = kubeErrorInfo(error);
+        throw new RetryableError({
+          message: `status write failed: ${info.summary}`,
+          reason: 'StatusWriteFailed',
+          retryAfterMs: info.retryAfterMs,
+          cause: error,
+        });
+      }
+      await this.#emit(resource, previous, next);
+    }
+
+    if (outcome.kind === 'failed') {
+      if (outcome.permanent) return { requeueAfterMs: this.#o.stalledRetryMs };
+      throw new RetryableError({
+        message: outcome.message,
+        reason: outcome.reason,
+        retryAfterMs: outcome.retryAfterMs,
+      });
+    }
+    const delay = nextPollDelay({
+      status: next,
+      spec: resource.spec,
+      defaultIntervalMs: this.#o.defaultPollIntervalMs,
+      minIntervalMs: this.#o.minPollIntervalMs,
+      random: this.#random,
+    });
+    return delay === undefined ? {} : { requeueAfterMs: delay };
+  }
+
+  async #poll(
+    resource: PipelineRunNode,
+    context: ReconcileContext,
+  ): Promise<PollOutcome & { retryAfterMs?: number }> {
+    let resolved: ResolvedTarget;
+    try {
+      resolved = await this.#o.resolver.resolve(resource);
+    } catch (error) {
+      if (error instanceof ResolveError)
+        return { kind: 'failed', reason: error.reason, message: error.message, permanent: true };
+      const info = kubeErrorInfo(error);
+      if (info.status === 403) {
+        return {
+          kind: 'failed',
+          reason: 'Forbidden',
+          message: `reading a Secret was forbidden (${info.summary}): grant the controller get on secrets in this namespace`,
+          permanent: true,
+        };
+      }
+      throw new RetryableError({
+        message: `reading Secrets failed: ${info.summary}`,
+        reason: 'SecretReadFailed',
+        retryAfterMs: info.retryAfterMs,
+        cause: error,
+      });
+    }
+    const { spec } = resource;
+    const tokenId = resolved.tokenId;
+    try {
+      const nodeId =
+        spec.nodeId ?? resource.status?.nodeId ?? (await this.#rootNode(resource, resolved, context));
+      if (nodeId === undefined)
+        return {
+          kind: 'pending',
+          message: `pipeline run ${spec.pipelineRunId} has not started yet: it has no root node`,
+        };
+      const result = await this.#o.gateway.listPipelineRunNodeStatus(
+        resolved.target,
+        {
+          pipelineRunId: spec.pipelineRunId,
+          nodeId,
+          ...(spec.depth !== undefined && { depth: spec.depth }),
+          ...(spec.type !== undefined && { type: spec.type }),
+          ...(tokenId !== undefined && { tokenId }),
+        },
+        { signal: context.signal },
+      );
+      return { kind: 'observed', nodeId, nodes: result.nodes };
+    } catch (error) {
+      if (!(error instanceof PaiflowError)) throw error;
+      if (error.reason === 'Cancelled')
+        throw new RetryableError({ message: 'poll cancelled', reason: 'Cancelled', cause: error });
+      if (error.reason === 'Unauthorized' && resolved.credentialsSecret !== undefined) {
+        // The Secret may have been fixed since it was cached: read it afresh next time.
+        this.#o.secrets.invalidate(resolved.credentialsSecret.namespace, resolved.credentialsSecret.name);
+      }
+      context.log.debug(
+        { reason: error.reason, code: error.code, httpStatus: error.httpStatus },
+        'PAIFlow poll failed',
+      );
+      return {
+        kind: 'failed',
+        reason: error.reason,
+        message: error.message,
+        permanent: error.kind === 'permanent',
+        ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+      };
+    }
+  }
+
+  async #rootNode(
+    resource: PipelineRunNode,
+    resolved: ResolvedTarget,
+    context: ReconcileContext,
+  ): Promise<string | undefined> {
+    const run = await this.#o.gateway.getPipelineRun(
+      resolved.target,
+      {
+        pipelineRunId: resource.spec.pipelineRunId,
+        ...(resolved.tokenId !== undefined && { tokenId: resolved.tokenId }),
+      },
+      { signal: context.signal },
+    );
+    return run.nodeId;
+  }
+
+  async #emit(
+    resource: PipelineRunNode,
+    previous: PipelineRunNodeStatus | undefined,
+    next: PipelineRunNodeStatus,
+  ): Promise<void> {
+    for (const event of transitions(previous, next)) {
+      const result = await this.#o.events.record(
+        { apiVersion: API_VERSION, kind: KIND, metadata: resource.metadata },
+        { type: event.type, reason: event.reason, message: event.message },
+      );
+      if (!result.ok) this.#o.onEventError?.(result.summary);
+    }
+  }
+}

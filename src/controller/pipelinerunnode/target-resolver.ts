@@ -1,0 +1,147 @@
+import type { PipelineRunNode } from '../../api/v1alpha1.ts';
+import type { SecretReader } from '../../kube/secret-reader.ts';
+import {
+  isEndpointAllowed,
+  PaiflowError,
+  parseEndpoint,
+  regionalEndpoint,
+  StaticCredentialsProvider,
+  type CredentialsProvider,
+} from '../../paiflow/index.ts';
+import type { PaiflowTarget } from '../paiflow-gateway/index.ts';
+
+export interface TargetResolverOptions {
+  secrets: SecretReader;
+  /** Used when spec.region and spec.endpoint are both omitted. */
+  defaultRegion?: string | undefined;
+  /** Build `paiflow-vpc.<region>.aliyuncs.com` endpoints from regions. */
+  vpcEndpoints?: boolean;
+  /** Host patterns an endpoint (override or regional) must match. */
+  endpointAllowList: readonly string[];
+  /** The controller's own credentials, for resources without credentialsSecretRef. */
+  defaultCredentials: CredentialsProvider;
+}
+
+/** Where and as whom to poll, and the share token when the run is shared. */
+export interface ResolvedTarget {
+  target: PaiflowTarget;
+  tokenId?: string;
+  /** The Secret the credentials came from, so a rejection can drop it from the cache. */
+  credentialsSecret?: { namespace: string; name: string };
+}
+
+/** A spec, Secret or configuration problem: only a change of one of them fixes it. */
+export class ResolveError extends Error {
+  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound';
+
+  constructor(reason: ResolveError['reason'], message: string) {
+    super(message);
+    this.name = 'ResolveError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Turns a resource's spec into a PAIFlow target: the endpoint (override, or the regional one),
+ * checked against the allow-list so nobody can send the controller's credentials to a server of
+ * their own; the credentials (a Secret in the resource's own namespace, or the controller's); and
+ * the share token from its Secret. Secrets are read only from `resource.metadata.namespace`.
+ * Throws ResolveError (never with a secret value in it) or the Kubernetes API's errors.
+ */
+export class TargetResolver {
+  readonly #options: TargetResolverOptions;
+
+  constructor(options: TargetResolverOptions) {
+    this.#options = options;
+  }
+
+  async resolve(resource: PipelineRunNode): Promise<ResolvedTarget> {
+    const endpoint = this.#endpoint(resource);
+    const { namespace } = resource.metadata;
+    const { credentialsSecretRef, tokenSecretRef } = resource.spec;
+    let credentials = this.#options.defaultCredentials;
+    if (credentialsSecretRef !== undefined) {
+      const data = await this.#secret(namespace, credentialsSecretRef.name, 'spec.credentialsSecretRef');
+      try {
+        credentials = new StaticCredentialsProvider({
+          accessKeyId: data.get('accessKeyId'),
+          accessKeySecret: data.get('accessKeySecret'),
+          securityToken: data.get('securityToken'),
+        });
+      } catch (error) {
+        const detail = error instanceof PaiflowError ? error.message : 'unusable credentials';
+        throw new ResolveError(
+          'CredentialsNotFound',
+          `Secret ${namespace}/${credentialsSecretRef.name}: ${detail}`,
+        );
+      }
+    }
+    let tokenId: string | undefined;
+    if (tokenSecretRef !== undefined) {
+      const data = await this.#secret(namespace, tokenSecretRef.name, 'spec.tokenSecretRef');
+      tokenId = data.get(tokenSecretRef.key)?.trim();
+      if (tokenId === undefined || tokenId === '') {
+        throw new ResolveError(
+          'CredentialsNotFound',
+          `Secret ${namespace}/${tokenSecretRef.name} has no non-empty key "${tokenSecretRef.key}" (spec.tokenSecretRef.key): add it or fix the key name`,
+        );
+      }
+    }
+    return {
+      target: { endpoint, credentials },
+      ...(tokenId !== undefined && { tokenId }),
+      ...(credentialsSecretRef !== undefined && {
+        credentialsSecret: { namespace, name: credentialsSecretRef.name },
+      }),
+    };
+  }
+
+  #endpoint(resource: PipelineRunNode): string {
+    const { endpoint, region } = resource.spec;
+    let url: string;
+    if (endpoint !== undefined) {
+      try {
+        url = parseEndpoint(endpoint).origin;
+      } catch {
+        throw new ResolveError(
+          'InvalidSpec',
+          `spec.endpoint must be an http(s) origin such as https://paiflow-vpc.cn-hangzhou.aliyuncs.com, got "${endpoint}"`,
+        );
+      }
+    } else {
+      const chosen = region ?? this.#options.defaultRegion;
+      if (chosen === undefined) {
+        throw new ResolveError(
+          'InvalidSpec',
+          'set spec.region (or spec.endpoint), or start the controller with --default-region',
+        );
+      }
+      try {
+        url = regionalEndpoint(chosen, { vpc: this.#options.vpcEndpoints ?? false });
+      } catch (error) {
+        throw new ResolveError(
+          'InvalidSpec',
+          `spec.region: ${error instanceof Error ? error.message : 'invalid'}`,
+        );
+      }
+    }
+    if (!isEndpointAllowed(url, this.#options.endpointAllowList)) {
+      throw new ResolveError(
+        'EndpointNotAllowed',
+        `endpoint ${url} is not in the controller's endpoint allow-list (${this.#options.endpointAllowList.join(', ')}); use a PAIFlow endpoint or ask the operator to extend --endpoint-allow-list`,
+      );
+    }
+    return url;
+  }
+
+  async #secret(namespace: string, name: string, field: string): Promise<ReadonlyMap<string, string>> {
+    const data = await this.#options.secrets.read(namespace, name);
+    if (data === undefined) {
+      throw new ResolveError(
+        'CredentialsNotFound',
+        `Secret ${namespace}/${name} (${field}) not found: create it in the resource's namespace`,
+      );
+    }
+    return data;
+  }
+}

@@ -1,0 +1,180 @@
+/** What {@link WorkQueue.get} hands a worker: the next item, or word that the worker should stop. */
+export type GetResult<T> = { readonly item: T; readonly shutdown: false } | { readonly shutdown: true };
+
+/**
+ * A work queue with client-go's `workqueue.Interface` semantics: a set of keys to process, each
+ * processed by one worker at a time.
+ *
+ * - An item already queued is not queued twice; otherwise the order is first in, first out.
+ * - An item being processed is never handed to a second worker. Adding it meanwhile marks it dirty:
+ *   `done` queues it again, once, however many adds came in.
+ *
+ * Workers loop on `get()` and must call `done(item)` exactly once for every item `get()` handed
+ * them, after processing it and whether or not processing failed:
+ *
+ * ```ts
+ * for (;;) {
+ *   const next = await queue.get();
+ *   if (next.shutdown) return;
+ *   try { await reconcile(next.item); } finally { queue.done(next.item); }
+ * }
+ * ```
+ *
+ * Items are compared as Set and Map keys compare them (SameValueZero): use strings such as
+ * `namespace/name`, never objects.
+ */
+export interface WorkQueue<T> {
+  /** Names the queue in logs and metrics. */
+  readonly name: string;
+  /** Queues `item`, unless it is already queued; marks it dirty if it is being processed. Ignored once shutting down. */
+  add(item: T): void;
+  /**
+   * Takes the oldest queued item and marks it as being processed, waiting for one if none is queued;
+   * concurrent callers are served in call order. Resolves `{ shutdown: true }` once the queue shuts
+   * down: at once after `shutDown()`, and once nothing is left to hand out after `shutDownWithDrain()`.
+   * The caller must call `done(item)` when finished with the item.
+   */
+  get(): Promise<GetResult<T>>;
+  /**
+   * Ends the processing of `item`; queues it again if it was added meanwhile. Throws if `item` is not
+   * being processed (a second `done`, or no `get`), which is always a bug in the caller.
+   */
+  done(item: T): void;
+  /** How many items are queued (not counting those being processed). */
+  len(): number;
+  /** Whether `get()` will hand out `item` without another add: it is queued, or being processed and dirty. */
+  isPending(item: T): boolean;
+  /**
+   * Stops the queue: adds are ignored, queued items are dropped, waiting and future `get()` calls
+   * resolve `{ shutdown: true }`. Items being processed still need their `done`. Idempotent; ends a
+   * drain in progress (its promise then resolves once the items being processed are done).
+   */
+  shutDown(): void;
+  /**
+   * Stops accepting adds but keeps handing out what is queued (including dirty items re-queued by
+   * `done`); `get()` resolves `{ shutdown: true }` once nothing is left. Resolves once nothing is
+   * queued or being processed, so the caller must keep its workers running until then.
+   */
+  shutDownWithDrain(): Promise<void>;
+  /** Whether `shutDown` or `shutDownWithDrain` was called. */
+  shuttingDown(): boolean;
+  /**
+   * Resolves once nothing is queued or being processed (at once if so already), like p-queue's
+   * `onIdle`: for tests and graceful shutdown to wait on state rather than time.
+   */
+  onIdle(): Promise<void>;
+}
+
+/** Options of {@link createWorkQueue}. */
+export interface WorkQueueOptions {
+  /** {@link WorkQueue.name}. @default 'workqueue' */
+  name?: string;
+}
+
+/** Creates an empty {@link WorkQueue}. */
+export function createWorkQueue<T>(options: WorkQueueOptions = {}): WorkQueue<T> {
+  return new DedupQueue<T>(options.name ?? 'workqueue');
+}
+
+class DedupQueue<T> implements WorkQueue<T> {
+  readonly name: string;
+  /** A Set keeps insertion order, so it is the FIFO and the dedup index at once. */
+  readonly #queued = new Set<T>();
+  readonly #processing = new Set<T>();
+  /** Items being processed that were added again: each goes back into #queued on `done`. */
+  readonly #dirty = new Set<T>();
+  /** Callers of `get()` waiting for an item; non-empty only while #queued is empty. */
+  readonly #getters: ((result: GetResult<T>) => void)[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
+  #state: 'running' | 'draining' | 'stopped' = 'running';
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  add(item: T): void {
+    if (this.#state !== 'running') return;
+    if (this.#processing.has(item)) this.#dirty.add(item);
+    else if (!this.#queued.has(item)) this.#enqueue(item);
+  }
+
+  get(): Promise<GetResult<T>> {
+    if (this.#state !== 'stopped') {
+      const oldest = this.#queued.values().next();
+      if (!oldest.done) {
+        this.#queued.delete(oldest.value);
+        this.#processing.add(oldest.value);
+        return Promise.resolve({ item: oldest.value, shutdown: false });
+      }
+    }
+    if (this.#state !== 'running') return Promise.resolve({ shutdown: true });
+    return new Promise((resolve) => this.#getters.push(resolve));
+  }
+
+  done(item: T): void {
+    if (!this.#processing.delete(item)) {
+      throw new Error(
+        `work queue ${this.name}: done(${String(item)}) for an item that is not being processed`,
+      );
+    }
+    if (this.#dirty.delete(item)) this.#enqueue(item);
+    this.#settle();
+  }
+
+  len(): number {
+    return this.#queued.size;
+  }
+
+  isPending(item: T): boolean {
+    return this.#queued.has(item) || this.#dirty.has(item);
+  }
+
+  shutDown(): void {
+    this.#state = 'stopped';
+    this.#queued.clear();
+    this.#dirty.clear();
+    this.#releaseGetters();
+    this.#settle();
+  }
+
+  shutDownWithDrain(): Promise<void> {
+    if (this.#state === 'running') {
+      this.#state = 'draining';
+      // Getters only wait while nothing is queued: there is nothing left for them.
+      this.#releaseGetters();
+    }
+    return this.onIdle();
+  }
+
+  shuttingDown(): boolean {
+    return this.#state !== 'running';
+  }
+
+  onIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Hands `item` straight to the longest-waiting getter, so no other add can slip in between. */
+  #enqueue(item: T): void {
+    const getter = this.#getters.shift();
+    if (getter === undefined) {
+      this.#queued.add(item);
+      return;
+    }
+    this.#processing.add(item);
+    getter({ item, shutdown: false });
+  }
+
+  #releaseGetters(): void {
+    for (const getter of this.#getters.splice(0)) getter({ shutdown: true });
+  }
+
+  #isIdle(): boolean {
+    return this.#queued.size === 0 && this.#processing.size === 0;
+  }
+
+  #settle(): void {
+    if (this.#isIdle()) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}

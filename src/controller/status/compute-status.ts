@@ -1,0 +1,322 @@
+import { CONDITION_TYPES, STATUS_BOUNDS } from '../../api/v1alpha1.ts';
+import type {
+  Condition,
+  ConditionStatus,
+  PipelineRunNodeSpec,
+  PipelineRunNodeStatus,
+} from '../../api/v1alpha1.ts';
+import type { NodeStatus } from '../../paiflow/types.ts';
+import { findCondition, setCondition } from './conditions.ts';
+import { resolveStatusLimits } from './limits.ts';
+import type { StatusLimits } from './limits.ts';
+import { nodeLabel, observeNode, previousObservation } from './observe.ts';
+import type { Observation, ObservedNode } from './observe.ts';
+import { canonicalPaiStatus, classifyPaiStatus, isKnownPaiStatus, isTerminal } from './pai-status.ts';
+import { reconcileRequestEcho } from './reconcile-request.ts';
+import { conditionReason, StateReason, SyncedReason } from './reasons.ts';
+import { statusEqual } from './status-equal.ts';
+import { formatTime, parseTime } from './time.ts';
+import { truncate } from './truncate.ts';
+
+/** What one reconcile learnt, as the reconciler tells computeStatus. */
+export type PollOutcome =
+  /** PAIFlow answered: `nodes` is the response, the tracked node (found by `nodeId`) and its descendants. */
+  | { kind: 'observed'; nodeId: string; nodes: readonly NodeStatus[] }
+  /**
+   * No answer. `reason` is a CamelCase word (Throttled, Unauthorized, Forbidden, NotFound,
+   * InvalidParameter, ServerError, Timeout, NetworkError, BadResponse, CredentialsNotFound,
+   * EndpointNotAllowed, InvalidSpec, ...); `message` is for humans and must hold no secret;
+   * `permanent`: only a change of spec, Secret or permissions can fix it.
+   */
+  | { kind: 'failed'; reason: string; message: string; permanent: boolean }
+  /** Not polled because `spec.suspend` is true. */
+  | { kind: 'suspended' }
+  /** Polled, but there is nothing to track yet (e.g. the run has not started: no root node). */
+  | { kind: 'pending'; message: string };
+
+export interface ComputeStatusInput {
+  /** The status as stored (absent on the first reconcile). */
+  previous?: PipelineRunNodeStatus | undefined;
+  /** `metadata.generation` of the object reconciled. */
+  generation: number;
+  spec: PipelineRunNodeSpec;
+  outcome: PollOutcome;
+  /** Epoch milliseconds. */
+  now: number;
+  /** The `paiflow.dev/reconcile-requested-at` annotation, when this reconcile handled it. */
+  reconcileRequestedAt?: string | undefined;
+  /** Overrides of DEFAULT_STATUS_LIMITS (checked by resolveStatusLimits). */
+  limits?: Partial<StatusLimits> | undefined;
+}
+
+/** What Ready, Reconciling and Stalled say; they share one reason. */
+interface State {
+  ready: ConditionStatus;
+  reconciling: boolean;
+  stalled: boolean;
+  reason: string;
+  message: string;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `node "train" (node-1)`, or what spec names when nothing has been observed yet. */
+function describe(observation: Observation, spec: PipelineRunNodeSpec): string {
+  if (observation.nodeId !== undefined) return nodeLabel(observation.nodeId, observation.nodeName);
+  return spec.nodeId === undefined
+    ? `the root node of run ${spec.pipelineRunId}`
+    : `node ${spec.nodeId} of run ${spec.pipelineRunId}`;
+}
+
+/** The state an observed phase means (the design's conditions table). */
+function nodeState(observation: ObservedNode, spec: PipelineRunNodeSpec): State {
+  const { phase, finishedAt } = observation;
+  const who = capitalize(describe(observation, spec));
+  const at = finishedAt === undefined ? '' : ` at ${finishedAt}`;
+  switch (classifyPaiStatus(phase)) {
+    case 'progressing':
+      return isKnownPaiStatus(phase)
+        ? {
+            ready: 'Unknown',
+            reconciling: true,
+            stalled: false,
+            reason: StateReason.Progressing,
+            message: `${who} is ${phase}`,
+          }
+        : {
+            ready: 'Unknown',
+            reconciling: true,
+            stalled: false,
+            reason: StateReason.UnrecognizedStatus,
+            message: `${who} has status "${phase}", which this controller does not recognize; polling continues`,
+          };
+    case 'succeeded':
+      return {
+        ready: 'True',
+        reconciling: false,
+        stalled: false,
+        reason: StateReason.Succeeded,
+        message: `${who} succeeded${at}`,
+      };
+    case 'failed': {
+      const reason = canonicalPaiStatus(phase) ?? StateReason.Failed;
+      const what =
+        reason === StateReason.Skipped
+          ? 'was skipped, typically because a node it depends on failed'
+          : reason === StateReason.Terminated
+            ? `was terminated${at}`
+            : `failed${at}`;
+      return { ready: 'False', reconciling: false, stalled: true, reason, message: `${who} ${what}` };
+    }
+    case 'suspended':
+      return {
+        ready: 'False',
+        reconciling: false,
+        stalled: false,
+        reason: StateReason.NodeSuspended,
+        message: `${who} is suspended in PAI; it continues once resumed there`,
+      };
+  }
+}
+
+function hasPhase(observation: Observation): observation is ObservedNode {
+  return observation.phase !== undefined;
+}
+
+/** "last successful poll recorded at T", or that there has been none. */
+function lastGood(previous: PipelineRunNodeStatus | undefined): string {
+  return previous?.lastSyncTime === undefined
+    ? 'no successful poll recorded'
+    : `last successful poll recorded at ${previous.lastSyncTime}`;
+}
+
+/**
+ * A failure's message without what differs on every attempt of the same failure: PaiflowError
+ * messages end in `(RequestId ...)`, and keeping it would rewrite status on every failed poll.
+ */
+function stableMessage(message: string): string {
+  return message.replace(/\s*\(RequestId [^)]*\)/g, '');
+}
+
+function failedState(
+  outcome: { message: string; permanent: boolean },
+  reason: string,
+  observation: Observation,
+  previous: PipelineRunNodeStatus | undefined,
+  spec: PipelineRunNodeSpec,
+): State {
+  // A finished node's state is final: a failed re-poll (annotation) does not make it less true.
+  if (hasPhase(observation) && isTerminal(observation.phase)) return nodeState(observation, spec);
+  // The time of the last good observation is absolute, not an age, so that identical failures
+  // compute an identical status and cause no writes.
+  const last = hasPhase(observation)
+    ? `last observed: ${describe(observation, spec)} was ${observation.phase} (${lastGood(previous)})`
+    : `${describe(observation, spec)} not observed yet`;
+  if (outcome.permanent) {
+    return {
+      ready: 'False',
+      reconciling: false,
+      stalled: true,
+      reason,
+      message: `Cannot poll PAIFlow (${reason}): ${outcome.message}; ${last}`,
+    };
+  }
+  if (!hasPhase(observation)) {
+    return {
+      ready: 'Unknown',
+      reconciling: true,
+      stalled: false,
+      reason,
+      message: `${capitalize(last)}: polling is failing (${reason})`,
+    };
+  }
+  const state = nodeState(observation, spec);
+  return { ...state, message: `${state.message}; polling is failing (${reason}), ${lastGood(previous)}` };
+}
+
+function suspendedState(observation: Observation, spec: PipelineRunNodeSpec): State {
+  if (hasPhase(observation) && isTerminal(observation.phase)) return nodeState(observation, spec);
+  const last = hasPhase(observation)
+    ? `last observed: ${describe(observation, spec)} was ${observation.phase}`
+    : `${describe(observation, spec)} not observed yet`;
+  return {
+    ready: 'False',
+    reconciling: false,
+    stalled: false,
+    reason: StateReason.Suspended,
+    message: `Polling is suspended by spec.suspend; ${last}`,
+  };
+}
+
+/** An outcome with the tracked node picked out of the answer. */
+type ResolvedOutcome = { kind: 'observed'; node: ObservedNode } | Exclude<PollOutcome, { kind: 'observed' }>;
+
+/** Finds the tracked node by ID; an answer without it is a transient failure (NodeNotReported). */
+function resolveOutcome(outcome: PollOutcome, limits: StatusLimits): ResolvedOutcome {
+  if (outcome.kind !== 'observed') return outcome;
+  const tracked = outcome.nodes.find((node) => node.nodeId === outcome.nodeId);
+  if (tracked !== undefined) return { kind: 'observed', node: observeNode(tracked, outcome.nodes, limits) };
+  return {
+    kind: 'failed',
+    reason: SyncedReason.NodeNotReported,
+    message: `PAIFlow answered without node ${truncate(outcome.nodeId, STATUS_BOUNDS.nodeIdLength)}`,
+    permanent: false,
+  };
+}
+
+type SyncedUpdate = Pick<Condition, 'status' | 'reason' | 'message'>;
+
+const OURS: ReadonlySet<string> = new Set(CONDITION_TYPES);
+const polled: SyncedUpdate = {
+  status: 'True',
+  reason: SyncedReason.Polled,
+  message: 'The last poll of PAIFlow succeeded',
+};
+const notPolled: SyncedUpdate = {
+  status: 'Unknown',
+  reason: SyncedReason.NotPolled,
+  message: 'Not polled: spec.suspend is true',
+};
+
+/** The state conditions and the Synced condition (undefined: leave Synced as it was) for an outcome. */
+function decide(
+  outcome: ResolvedOutcome,
+  observation: Observation,
+  previous: PipelineRunNodeStatus | undefined,
+  spec: PipelineRunNodeSpec,
+): { state: State; synced: SyncedUpdate | undefined } {
+  switch (outcome.kind) {
+    case 'observed':
+      return { state: nodeState(outcome.node, spec), synced: polled };
+    case 'pending':
+      return {
+        state: {
+          ready: 'Unknown',
+          reconciling: true,
+          stalled: false,
+          reason: StateReason.Pending,
+          message: outcome.message,
+        },
+        synced: polled,
+      };
+    case 'suspended':
+      return { state: suspendedState(observation, spec), synced: undefined };
+    case 'failed': {
+      const reason = conditionReason(outcome.reason);
+      const message = stableMessage(outcome.message);
+      return {
+        state: failedState({ message, permanent: outcome.permanent }, reason, observation, previous, spec),
+        synced: {
+          status: 'False',
+          reason,
+          message: `Polling PAIFlow failed (${reason}): ${message}`,
+        },
+      };
+    }
+  }
+}
+
+/**
+ * The status a PipelineRunNode should have after one reconcile: a pure function of its inputs (time
+ * comes in `now`), so the reconciler writes only when `statusEqual(previous, result)` is false.
+ *
+ * - An observation sets `phase` (PAI's status verbatim), the node's identity, times, RuntimeInfo,
+ *   children and progress (see observeNode), and Ready/Reconciling/Stalled per the design table,
+ *   sharing one StateReason. A response without the tracked node counts as a transient failure
+ *   with reason NodeNotReported.
+ * - Pending (no node to track yet): Ready=Unknown, Reconciling=True, Stalled=False, reason Pending,
+ *   the outcome's message; any earlier observation is kept.
+ * - `Synced` is True (reason Polled) after an answer, False with the failure's reason otherwise
+ *   (a reason that is not a CamelCase word becomes PollFailed; `(RequestId ...)` is dropped from
+ *   the message so that repeated identical failures compute an identical status).
+ * - A failure keeps the last observation. Transient: Ready/Reconciling/Stalled stay as observed,
+ *   Ready's message adding that polling fails and when the last good poll was recorded. Permanent:
+ *   Stalled=True and Ready=False with the failure's reason, Reconciling=False, so kstatus reports
+ *   Failed and Argo CD Degraded until someone fixes it. A finished node keeps its final conditions.
+ * - `spec.suspend`: Ready=False, Reconciling=False, Stalled=False with reason Suspended (a finished
+ *   node keeps its final conditions); Synced stays as it was (Unknown, NotPolled, if never polled).
+ * - `lastSyncTime` moves to `now` after an answer only when something else changed or it is at least
+ *   `syncRefreshIntervalMs` old, so polling a steady node computes a status equal to the previous.
+ * - Conditions carry `observedGeneration`; `lastTransitionTime` moves only when a status flips.
+ *
+ * Throws only for invalid `limits`.
+ */
+export function computeStatus(input: ComputeStatusInput): PipelineRunNodeStatus {
+  const { previous, generation, spec, now } = input;
+  const limits = resolveStatusLimits(input.limits);
+  const outcome = resolveOutcome(input.outcome, limits);
+  const observation = outcome.kind === 'observed' ? outcome.node : previousObservation(previous);
+  const { state, synced } = decide(outcome, observation, previous, spec);
+
+  const generationOf = { observedGeneration: generation };
+  let conditions = (previous?.conditions ?? []).filter((c) => OURS.has(c.type));
+  const set = (type: string, status: ConditionStatus, reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason, message, ...generationOf }, now);
+  };
+  const bool = (value: boolean): ConditionStatus => (value ? 'True' : 'False');
+  set('Ready', state.ready, state.reason, state.message);
+  set('Reconciling', bool(state.reconciling), state.reason, state.message);
+  set('Stalled', bool(state.stalled), state.reason, state.message);
+  const syncedNow = synced ?? findCondition(conditions, 'Synced') ?? notPolled;
+  set('Synced', syncedNow.status, syncedNow.reason, syncedNow.message);
+
+  const handled = input.reconcileRequestedAt ?? previous?.lastHandledReconcileAt;
+  const next: PipelineRunNodeStatus = {
+    observedGeneration: generation,
+    ...observation,
+    ...(previous?.lastSyncTime === undefined ? {} : { lastSyncTime: previous.lastSyncTime }),
+    ...(handled === undefined ? {} : { lastHandledReconcileAt: reconcileRequestEcho(handled) }),
+    conditions,
+  };
+  const answered = outcome.kind === 'observed' || outcome.kind === 'pending';
+  const lastSync = parseTime(previous?.lastSyncTime);
+  if (
+    answered &&
+    (lastSync === undefined || now - lastSync >= limits.syncRefreshIntervalMs || !statusEqual(next, previous))
+  ) {
+    next.lastSyncTime = formatTime(now);
+  }
+  return next;
+}

@@ -1,0 +1,59 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/** What a failed Kubernetes API call means for the caller. */
+export interface KubeErrorInfo {
+  /** HTTP status, absent for network errors. */
+  status?: number;
+  /** The `metav1.Status` reason (`NotFound`, `Conflict`, `TooManyRequests`, ...), when the body had one. */
+  reason?: string;
+  /** Worth retrying with backoff: network errors, 408, 429, 5xx, 409 (after a re-read). */
+  retryable: boolean;
+  /** From a Retry-After header, when the server sent one. */
+  retryAfterMs?: number;
+  /** A short description safe to log: never the response headers or a Secret's content. */
+  summary: string;
+}
+
+/**
+ * Classifies an error thrown by @kubernetes/client-node. Its ApiException message embeds the whole
+ * body and every header (see docs/reference client-node.md), so callers log `summary`, never `message`.
+ */
+export function kubeErrorInfo(error: unknown): KubeErrorInfo {
+  if (error instanceof ApiException) {
+    const status = error.code;
+    const reason = statusReason(error.body);
+    const retryAfter = Number(error.headers['retry-after']);
+    return {
+      status,
+      ...(reason !== undefined && { reason }),
+      retryable: status === 408 || status === 409 || status === 429 || status >= 500,
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: retryAfter * 1000 }),
+      summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}`,
+    };
+  }
+  const code = networkCode(error);
+  return { retryable: true, summary: `Kubernetes API unreachable${code === undefined ? '' : ` (${code})`}` };
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+function statusReason(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(body) as { reason?: unknown };
+    return typeof parsed.reason === 'string' && parsed.reason !== '' ? parsed.reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Object && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.name : undefined;
+}

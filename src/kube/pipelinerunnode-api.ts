@@ -1,0 +1,75 @@
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type PipelineRunNode, type PipelineRunNodeStatus } from '../api/v1alpha1.ts';
+
+export interface PipelineRunNodeList {
+  items: PipelineRunNode[];
+  metadata: { resourceVersion?: string };
+}
+
+/** Typed access to PipelineRunNode resources: the list an informer starts from, and status writes. */
+export class PipelineRunNodeApi {
+  readonly #api: CustomObjectsApi;
+
+  constructor(options: { kubeConfig: KubeConfig }) {
+    this.#api = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** The watch path for one namespace, or all namespaces when omitted. */
+  static watchPath(namespace?: string): string {
+    return namespace === undefined
+      ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
+      : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
+  }
+
+  /**
+   * Lists every resource (in one namespace, or all), page by page so a large cluster never sends one
+   * huge response. All pages share the first page's snapshot resourceVersion, from which a watch starts.
+   */
+  async list(
+    options: { namespace?: string; labelSelector?: string; pageSize?: number } = {},
+  ): Promise<PipelineRunNodeList> {
+    const items: PipelineRunNode[] = [];
+    let resourceVersion: string | undefined;
+    let next: string | undefined;
+    do {
+      const common = {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        limit: options.pageSize ?? 500,
+        ...(options.labelSelector !== undefined && { labelSelector: options.labelSelector }),
+        ...(next !== undefined && { _continue: next }),
+      };
+      const page = (
+        options.namespace === undefined
+          ? await this.#api.listClusterCustomObject(common)
+          : await this.#api.listNamespacedCustomObject({ ...common, namespace: options.namespace })
+      ) as { items?: PipelineRunNode[]; metadata?: { resourceVersion?: string; continue?: string } };
+      items.push(...(page.items ?? []));
+      resourceVersion ??= page.metadata?.resourceVersion;
+      next = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    } while (next !== undefined);
+    return { items, metadata: { ...(resourceVersion !== undefined && { resourceVersion }) } };
+  }
+
+  /**
+   * Replaces the whole status through the status subresource (JSON Patch `add /status`, which replaces
+   * an existing member). A whole replacement, not a merge, so fields the new status no longer has are
+   * gone even when the caller's copy of the old status was stale. Throws the client's errors
+   * (404 when the resource is gone: see api-errors.ts).
+   */
+  async replaceStatus(
+    ref: { namespace: string; name: string },
+    status: PipelineRunNodeStatus,
+  ): Promise<PipelineRunNode> {
+    return (await this.#api.patchNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace: ref.namespace,
+      name: ref.name,
+      body: [{ op: 'add', path: '/status', value: status }],
+      fieldManager: 'paiflow-controller',
+    })) as PipelineRunNode;
+  }
+}

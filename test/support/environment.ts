@@ -1,0 +1,352 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { parseAllDocuments } from 'yaml';
+import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
+import { systemClock } from '../../src/clock/clock.ts';
+import { Manager, type ManagerOptions } from '../../src/controller/manager.ts';
+import { StaticCredentialsProvider } from '../../src/paiflow/index.ts';
+import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import {
+  PaiflowSimulator,
+  validateScenario,
+  type PaiflowSimulatorOptions,
+} from '../../src/sandbox/paiflow-sim/index.ts';
+
+/**
+ * The world of an end-to-end test: kube-sim with the real CRD (deploy/crd.yaml), the PAIFlow
+ * simulator on a manual clock, and the controller (a Manager, as `run` builds it) polling fast,
+ * all over loopback HTTP. Tests drive PAI time with `paiflow.setTime()` and wait on state.
+ */
+
+export const NAMESPACE = 'team-a';
+export const ACCESS_KEY = { accessKeyId: 'LTAI-e2e', accessKeySecret: 'e2e-secret-0123456789' };
+export const CREDENTIALS_SECRET = 'paiflow-credentials';
+
+export interface Environment {
+  kube: KubeSim;
+  paiflow: PaiflowSimulator;
+  manager: Manager;
+  kubeconfigPath: string;
+  logLines: string[];
+  /** Starts a second controller (e.g. after a restart) with the same options. */
+  startController(overrides?: Partial<ManagerOptions>): Promise<Manager>;
+  close(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  runs: unknown[];
+  paiflow?: Partial<PaiflowSimulatorOptions>;
+  manager?: Partial<ManagerOptions>;
+}
+
+export function readCrd(): Record<string, unknown> {
+  return parseAllDocuments(
+    readFileSync(new URL('../../deploy/crd.yaml', import.meta.url), 'utf8'),
+  )[0]!.toJS() as Record<string, unknown>;
+}
+
+export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
+  const dir = mkdtempSync(join(tmpdir(), 'paiflow-e2e-'));
+  const kube = new KubeSim();
+  kube.create(readCrd());
+  await kube.listen({ host: '127.0.0.1', port: 0 });
+  kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: CREDENTIALS_SECRET, namespace: NAMESPACE },
+    stringData: { ...ACCESS_KEY },
+  });
+  const paiflow = new PaiflowSimulator({
+    accessKeys: [ACCESS_KEY],
+    scenario: validateScenario({ settings: { readyToSchedule: '1s', starting: '1s' }, runs: options.runs }),
+    clock: { kind: 'manual' },
+    ...options.paiflow,
+  });
+  const paiflowUrl = await paiflow.listen();
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kube.kubeconfig());
+  const logLines: string[] = [];
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const managers: Manager[] = [];
+  const startController = async (overrides: Partial<ManagerOptions> = {}): Promise<Manager> => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath);
+    const manager = new Manager({
+      kubeConfig,
+      clock: systemClock,
+      log,
+      workers: 4,
+      defaultPollIntervalMs: 150,
+      minPollIntervalMs: 50,
+      stalledRetryMs: 1000,
+      defaultRegion: 'cn-hangzhou',
+      vpcEndpoints: false,
+      endpointAllowList: [`${new URL(paiflowUrl).protocol}//127.0.0.1:*`],
+      // Not used when a resource names its Secret; a resource without one gets these.
+      defaultCredentials: new StaticCredentialsProvider(ACCESS_KEY),
+      paiflowQps: 200,
+      paiflowBurst: 50,
+      paiflowMaxConcurrent: 16,
+      paiflowTimeoutMs: 2000,
+      reconcileTimeoutMs: 10_000,
+      probeAddress: { host: '127.0.0.1', port: 0 },
+      ...options.manager,
+      ...overrides,
+    });
+    managers.push(manager);
+    await manager.start();
+    return manager;
+  };
+  const manager = await startController();
+  return {
+    kube,
+    paiflow,
+    manager,
+    kubeconfigPath,
+    logLines,
+    startController,
+    async close() {
+      for (const m of managers) await m.stop(1000);
+      await paiflow.close();
+      await kube.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A PipelineRunNode in the test namespace, with the credentials Secret and the simulator as endpoint. */
+export function pipelineRunNode(
+  env: Environment,
+  name: string,
+  spec: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { endpoint: env.paiflow.endpoint, credentialsSecretRef: { name: CREDENTIALS_SECRET }, ...spec },
+  };
+}
+
+export function getResource(env: Environment, name: string): PipelineRunNode | undefined {
+  return env.kube.get({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    namespace: NAMESPACE,
+    name,
+  }) as PipelineRunNode | undefined;
+}
+
+export function condition(
+  resource: PipelineRunNode | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  return resource?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Polls `check` until it returns something truthy; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | undefined | false | null,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until the resource exists and satisfies `predicate`; resolves to it. */
+export function waitForResource(
+  env: Environment,
+  name: string,
+  predicate: (resource: PipelineRunNode) => boolean,
+  what: string,
+  timeoutMs?: number,
+): Promise<PipelineRunNode> {
+  return waitFor(
+    () => {
+      const resource = getResource(env, name);
+      return resource !== undefined && predicate(resource) && resource;
+    },
+    `${name}: ${what}`,
+    timeoutMs,
+  );
+}
+
+/** How many times the simulator was asked for `runId/nodeId` (ListPipelineRunNodeStatus). */
+export function pollsOf(env: Environment, runId: string, nodeId: string): number {
+  return env.paiflow.counts().byNode[`${runId}/${nodeId}`] ?? 0;
+}
+
+/** How many requests of any operation the simulator received naming `runId`. */
+export function callsFor(env: Environment, runId: string): number {
+  return env.paiflow.counts().byRun[runId] ?? 0;
+}
+
+/**
+ * Waits until another (still running) node has been polled `count` more times: "several poll
+ * intervals have passed" measured by the controller's own progress instead of by sleeping.
+ */
+export async function waitForPolls(
+  env: Environment,
+  ticker: { runId: string; nodeId: string },
+  count: number,
+): Promise<void> {
+  const target = pollsOf(env, ticker.runId, ticker.nodeId) + count;
+  await waitFor(
+    () => pollsOf(env, ticker.runId, ticker.nodeId) >= target,
+    `${count} more polls of ${ticker.runId}/${ticker.nodeId}`,
+  );
+}
+
+/** A core/v1 Event, as far as the tests read it. */
+export interface CoreEvent {
+  metadata: { name: string; namespace: string };
+  involvedObject: { apiVersion?: string; kind?: string; name?: string; uid?: string };
+  type: string;
+  reason: string;
+  message: string;
+  count?: number;
+}
+
+/** The core/v1 Events about the PipelineRunNode `name` in the test namespace, as stored by kube-sim. */
+export function eventsAbout(env: Environment, name: string): CoreEvent[] {
+  return (
+    env.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: NAMESPACE }) as unknown as CoreEvent[]
+  ).filter((e) => e.involvedObject.kind === 'PipelineRunNode' && e.involvedObject.name === name);
+}
+
+/** Creates (in-process) a Secret with `data` given as plain strings. */
+export function createSecret(
+  env: Environment,
+  name: string,
+  data: Record<string, string>,
+  namespace = NAMESPACE,
+): void {
+  env.kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    stringData: data,
+  });
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real kubectl on PATH against the environment's kube-sim. */
+export function kubectl(env: Environment, ...args: string[]): Promise<KubectlResult> {
+  return runKubectl(env, args, undefined);
+}
+
+/** Runs the real kubectl with `input` on its stdin (for `apply -f -`); objects are sent as JSON. */
+export function kubectlWithInput(
+  env: Environment,
+  input: string | Record<string, unknown>,
+  ...args: string[]
+): Promise<KubectlResult> {
+  return runKubectl(env, args, typeof input === 'string' ? input : JSON.stringify(input));
+}
+
+function runKubectl(env: Environment, args: string[], input: string | undefined): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kubectl',
+      [
+        '--kubeconfig',
+        env.kubeconfigPath,
+        '--cache-dir',
+        join(tmpdir(), `kubectl-cache-${process.pid}`),
+        ...args,
+      ],
+      { env: { PATH: process.env.PATH, HOME: tmpdir() }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+/** One PAIFlow API request as the simulator logged it: when it was answered (epoch ms) and how. */
+export interface PaiflowRequestRecord {
+  at: number;
+  operation: string;
+  status: number;
+  /** `OK`, the error Code (`Throttling.User`, ...), or `fault:<kind>`. */
+  outcome: string;
+}
+
+/**
+ * A simulator `logger` (pass it as `startEnvironment({ paiflow: { logger } })`) that records every
+ * API request the simulator answered, so a test can check the call rate the simulator saw.
+ */
+export function paiflowRequestRecorder(): {
+  logger: { info(details: object, message: string): void; warn(details: object, message: string): void };
+  requests: PaiflowRequestRecord[];
+} {
+  const requests: PaiflowRequestRecord[] = [];
+  return {
+    requests,
+    logger: {
+      info(details) {
+        const d = details as Partial<Omit<PaiflowRequestRecord, 'at'>>;
+        if (d.operation === undefined || d.outcome === undefined) return;
+        requests.push({ at: Date.now(), operation: d.operation, status: d.status ?? 0, outcome: d.outcome });
+      },
+      warn() {
+        // Unexpected simulator errors surface as 500 answers, which the records already show.
+      },
+    },
+  };
+}
+
+/**
+ * By how many requests the busiest window exceeds a token bucket's bound `burst + qps * W`, over every
+ * window [t_i, t_j] between two request times (W in seconds). At most 0 means the bound held.
+ */
+export function rateLimitExcess(times: readonly number[], rate: { qps: number; burst: number }): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let worst = -Infinity;
+  sorted.forEach((from, i) => {
+    for (let j = i; j < sorted.length; j++) {
+      const windowS = ((sorted[j] ?? from) - from) / 1000;
+      worst = Math.max(worst, j - i + 1 - (rate.burst + rate.qps * windowS));
+    }
+  });
+  return worst;
+}
+
+/** Status writes (patch or update of `pipelinerunnodes/status`) kube-sim has served. */
+export function statusWrites(env: Environment): number {
+  const status = { group: 'paiflow.dev', resource: 'pipelinerunnodes', subresource: 'status' };
+  return (
+    env.kube.counters.count({ ...status, verb: 'patch' }) +
+    env.kube.counters.count({ ...status, verb: 'update' })
+  );
+}
