@@ -24,6 +24,16 @@ const layers = [
     why: 'api, clock and util are leaves: every layer may import them, they import nothing of ours',
   },
   {
+    files: ['src/controller/**/*.ts', 'src/kube/**/*.ts'],
+    forbidden: ['**/app/**', '**/cli/**', '**/observability/**', '**/sandbox/**'],
+    why: 'the controller reports through plain hooks; src/app wires metrics and probes to it',
+  },
+  {
+    files: ['src/observability/**/*.ts'],
+    forbidden: ['**/app/**', '**/cli/**', '**/sandbox/**'],
+    why: 'observability is wired by src/app, never the other way round',
+  },
+  {
     files: ['src/controller/queue/**/*.ts'],
     forbidden: [...ours.filter((p) => p !== '**/clock/**'), 'pino', 'prom-client', '@kubernetes/client-node'],
     why: 'the work queue is generic: it knows keys and a clock, nothing of ours, of logging or of metrics',
@@ -62,6 +72,8 @@ export default tseslint.config(
   },
   ...layers.map(({ files, forbidden, why }) => ({
     files,
+    // Tests drive real components against the simulators; the layering is about shipped code.
+    ignores: ['**/*.test.ts', '**/*.test-helper.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message: `Layering: ${why}.` }] }],
     },

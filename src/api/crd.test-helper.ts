@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
 
-// eslint-disable-next-line no-restricted-imports -- tests only: the test API server's admission is the oracle
 import { admitCustomResource } from '../sandbox/kube-sim/schema/validate.ts';
-// eslint-disable-next-line no-restricted-imports -- tests only
 import type { AdmitResult } from '../sandbox/kube-sim/schema/validate.ts';
-// eslint-disable-next-line no-restricted-imports -- tests only
 import type { CustomResourceDefinition, JSONSchemaProps } from '../sandbox/kube-sim/schema/types.ts';
 
 /** Test helpers around deploy/crd.yaml: the CRD, its schema, and admission as the API server does it. */

@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 
-// eslint-disable-next-line no-restricted-imports -- tests only: the schema types of the test API server
 import type { JSONSchemaProps } from '../sandbox/kube-sim/schema/types.ts';
 import { admit, pipelineRunNodeCrd, pipelineRunNodeSchema, yamlDocuments } from './crd.test-helper.ts';
 import { API_VERSION, GROUP, KIND, PLURAL, STATUS_BOUNDS, VERSION } from './v1alpha1.ts';

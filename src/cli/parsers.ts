@@ -87,3 +87,52 @@ export function collectAccessKeys(
   });
   return [...(previous ?? []), ...keys];
 }
+
+/** Parses a Go-style duration that must be more than zero (intervals, timeouts). */
+export function positiveDuration(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError(`expected a positive duration such as 500ms, 30s or 2m, got "${value}".`);
+  }
+  return ms;
+}
+
+/** Parses `true` or `false` (any case); for boolean flags that are also set from the environment. */
+export function parseBoolean(value: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  if (normalized !== 'true' && normalized !== 'false') {
+    throw new InvalidArgumentError(`expected true or false, got "${value}".`);
+  }
+  return normalized === 'true';
+}
+
+/**
+ * Returns a parser for a comma-separated list: entries are trimmed, an empty entry or list is refused,
+ * and `check` (which throws an Error saying what is wrong) vets each entry.
+ */
+export function commaList(check: (entry: string) => void = () => undefined): (value: string) => string[] {
+  return (value) => {
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.some((entry) => entry === '')) {
+      throw new InvalidArgumentError(
+        `expected a comma-separated list without empty entries, got "${value}".`,
+      );
+    }
+    return entries.map(checkedBy(check));
+  };
+}
+
+/**
+ * Returns a parser that hands the value to `check`, which throws an Error saying what is wrong, and
+ * returns the value unchanged; the Error becomes commander's InvalidArgumentError.
+ */
+export function checkedBy(check: (value: string) => void): (value: string) => string {
+  return (value) => {
+    try {
+      check(value);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? `${error.message}.` : String(error));
+    }
+    return value;
+  };
+}

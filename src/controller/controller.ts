@@ -100,8 +100,14 @@ export class Controller {
       name,
       reconcileID: randomUUID(),
     });
-    const timeout = AbortSignal.timeout(this.#options.reconcileTimeoutMs ?? 60_000);
-    const signal = AbortSignal.any([this.#abort.signal, timeout]);
+    // A timer cancelled when the reconcile ends: AbortSignal.timeout() cannot be cancelled, and at
+    // hundreds of reconciles a second its timers pile up for the whole timeout.
+    const timedOut = new AbortController();
+    const timer = clock.setTimer(
+      () => timedOut.abort(new Error('reconcile timed out')),
+      this.#options.reconcileTimeoutMs ?? 60_000,
+    );
+    const signal = AbortSignal.any([this.#abort.signal, timedOut.signal]);
     const started = clock.now();
     let outcome: ReconcileOutcome;
     let reason: string | undefined;
@@ -132,6 +138,7 @@ export class Controller {
         });
       }
     }
+    timer.cancel();
     observer?.reconciled?.({
       outcome,
       durationMs: clock.now() - started,

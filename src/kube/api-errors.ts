@@ -26,13 +26,26 @@ export function kubeErrorInfo(error: unknown): KubeErrorInfo {
     return {
       status,
       ...(reason !== undefined && { reason }),
-      retryable: status === 408 || status === 409 || status === 429 || status >= 500,
+      retryable: isRetryableStatus(status),
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: retryAfter * 1000 }),
       summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}`,
     };
   }
+  const watchStatus = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof watchStatus === 'number') {
+    // client-node's Watch rejects a non-200 answer with a plain Error carrying only `statusCode`.
+    return {
+      status: watchStatus,
+      retryable: isRetryableStatus(watchStatus),
+      summary: `Kubernetes API answered ${watchStatus} to a watch`,
+    };
+  }
   const code = networkCode(error);
   return { retryable: true, summary: `Kubernetes API unreachable${code === undefined ? '' : ` (${code})`}` };
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 export function isNotFound(error: unknown): boolean {

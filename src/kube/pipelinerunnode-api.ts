@@ -55,11 +55,16 @@ export class PipelineRunNodeApi {
   /**
    * Replaces the whole status through the status subresource (JSON Patch `add /status`, which replaces
    * an existing member). A whole replacement, not a merge, so fields the new status no longer has are
-   * gone even when the caller's copy of the old status was stale. Throws the client's errors
-   * (404 when the resource is gone: see api-errors.ts).
+   * gone even when the caller's copy of the old status was stale.
+   *
+   * With `ref.resourceVersion` (the version of the object the status was computed from) the write is
+   * conditional: the patch also sets `metadata.resourceVersion`, which the API server checks, so if
+   * the object changed since (typically: the informer's cache has not seen our previous write yet)
+   * the answer is 409 Conflict instead of a status computed from stale state.
+   * Throws the client's errors (404 when the resource is gone, 409 as above: see api-errors.ts).
    */
   async replaceStatus(
-    ref: { namespace: string; name: string },
+    ref: { namespace: string; name: string; resourceVersion?: string | undefined },
     status: PipelineRunNodeStatus,
   ): Promise<PipelineRunNode> {
     return (await this.#api.patchNamespacedCustomObjectStatus({
@@ -68,7 +73,12 @@ export class PipelineRunNodeApi {
       plural: PLURAL,
       namespace: ref.namespace,
       name: ref.name,
-      body: [{ op: 'add', path: '/status', value: status }],
+      body: [
+        ...(ref.resourceVersion === undefined
+          ? []
+          : [{ op: 'replace', path: '/metadata/resourceVersion', value: ref.resourceVersion }]),
+        { op: 'add', path: '/status', value: status },
+      ],
       fieldManager: 'paiflow-controller',
     })) as PipelineRunNode;
   }

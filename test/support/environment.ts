@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import { systemClock } from '../../src/clock/clock.ts';
-import { Manager, type ManagerOptions } from '../../src/controller/manager.ts';
+import { Manager, type ManagerOptions } from '../../src/app/manager.ts';
 import { StaticCredentialsProvider } from '../../src/paiflow/index.ts';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import {

@@ -1,11 +1,295 @@
-import { Command } from 'commander';
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
+import { systemClock } from '../../clock/clock.ts';
+import type { Manager } from '../../app/manager.ts';
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../../observability/logger.ts';
+import {
+  checkEndpointAllowList,
+  DEFAULT_ENDPOINT_ALLOW_LIST,
+  DefaultChainCredentialsProvider,
+  regionalEndpoint,
+} from '../../paiflow/index.ts';
+import {
+  checkedBy,
+  commaList,
+  intInRange,
+  numberInRange,
+  parseBoolean,
+  parseDuration,
+  parseHostPort,
+  positiveDuration,
+} from '../parsers.ts';
+import type { LoadedKubeConfig, RunFlags } from '../run-config.ts';
+import { shutdownSignal } from '../serve.ts';
+import { packageVersion } from '../version.ts';
 
-/** `paiflow-controller run`: the controller itself (issue #4 builds it). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkNamespaceName(name: string): void {
+  if (!NAMESPACE_NAME.test(name)) {
+    throw new Error(`expected namespace names such as team-a (lower-case DNS labels), got "${name}"`);
+  }
+}
+
+const HELP_AFTER = `
+Credentials: the controller's own PAIFlow credentials (used for resources without
+spec.credentialsSecretRef) always come from the default chain of @alicloud/credentials, which reads
+its own environment: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET /
+ALIBABA_CLOUD_SECURITY_TOKEN; RRSA on ACK (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,
+ALIBABA_CLOUD_OIDC_TOKEN_FILE); the CLI profile and credentials file; the ECS RAM role. Secrets are
+never logged.
+
+Events are reported from host $POD_NAME (default: the host name). Probes: GET /healthz, /readyz (ready
+once the PipelineRunNode cache has synced) on --probe-address. SIGTERM or SIGINT stops gracefully
+within --shutdown-timeout and exits 0; a second signal exits 1 at once.`;
+
+/**
+ * `paiflow-controller run`: the controller. Every flag has an environment variable
+ * `PAIFLOW_<FLAG>` (except --kubeconfig, which reads the standard KUBECONFIG); a flag wins over it.
+ * Logs the effective configuration at start, serves probes, stops gracefully on SIGTERM/SIGINT.
+ */
 export function runCommand(): Command {
+  // The variable is derived from the flag so the two can never disagree.
+  const option = (flags: string, description: string): Option => {
+    const long = /--([a-z-]+)/.exec(flags)?.[1] ?? '';
+    return new Option(flags, description).env(`PAIFLOW_${long.toUpperCase().replaceAll('-', '_')}`);
+  };
   return new Command('run')
     .description('run the controller (in-cluster config, or KUBECONFIG / --kubeconfig)')
-    .action(() => {
-      process.stderr.write('paiflow-controller run: the controller is not part of this build yet.\n');
-      process.exitCode = 1;
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        'kubeconfig file; KUBECONFIG may list several, separated by ":" (default: ~/.kube/config, else the in-cluster service account)',
+      ).env('KUBECONFIG'),
+    )
+    .addOption(
+      option(
+        '--namespaces <a,b>',
+        'namespaces to watch, comma-separated (default: all namespaces)',
+      ).argParser(commaList(checkNamespaceName)),
+    )
+    .addOption(
+      option('--label-selector <selector>', 'watch only PipelineRunNodes matching this label selector'),
+    )
+    .addOption(
+      option('--workers <n>', 'parallel reconciles (one resource is never reconciled twice at once)')
+        .argParser(intInRange(1, 256))
+        .default(4),
+    )
+    .addOption(
+      option('--default-poll-interval <duration>', 'poll interval of resources without spec.pollInterval')
+        .argParser(positiveDuration)
+        .default(30_000, '30s'),
+    )
+    .addOption(
+      option('--min-poll-interval <duration>', 'floor of spec.pollInterval; at most the default interval')
+        .argParser(positiveDuration)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      option(
+        '--stalled-retry-interval <duration>',
+        'how often resources stuck on a permanent error are retried',
+      )
+        .argParser(positiveDuration)
+        .default(300_000, '5m'),
+    )
+    .addOption(
+      option(
+        '--default-region <region>',
+        'region of resources without spec.region or spec.endpoint',
+      ).argParser(checkedBy((region) => regionalEndpoint(region))),
+    )
+    .addOption(
+      option(
+        '--vpc-endpoints [boolean]',
+        'regional endpoints use paiflow-vpc.<region>.aliyuncs.com (reachable only from a VPC)',
+      )
+        .argParser(parseBoolean)
+        .default(false),
+    )
+    .addOption(
+      option(
+        '--endpoint-allow-list <patterns>',
+        'hosts spec.endpoint may name, comma-separated: [scheme://]host[:port], * matching one DNS label or any port',
+      )
+        .argParser(commaList((entry) => checkEndpointAllowList([entry])))
+        .default([...DEFAULT_ENDPOINT_ALLOW_LIST], DEFAULT_ENDPOINT_ALLOW_LIST.join(',')),
+    )
+    .addOption(
+      option('--paiflow-qps <n>', 'PAIFlow requests per second, per credential identity')
+        .argParser(numberInRange(0.001, 100_000))
+        .default(10),
+    )
+    .addOption(
+      option('--paiflow-burst <n>', 'PAIFlow requests allowed at once above the QPS, per credential identity')
+        .argParser(intInRange(1, 100_000))
+        .default(20),
+    )
+    .addOption(
+      option('--paiflow-max-concurrent <n>', 'PAIFlow requests in flight at most')
+        .argParser(intInRange(1, 10_000))
+        .default(16),
+    )
+    .addOption(
+      option('--paiflow-timeout <duration>', 'timeout of one PAIFlow request attempt')
+        .argParser(positiveDuration)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      option('--reconcile-timeout <duration>', 'a reconcile still running after this long is cancelled')
+        .argParser(positiveDuration)
+        .default(60_000, '1m'),
+    )
+    .addOption(
+      option('--probe-address <host:port>', 'address of /healthz and /readyz; port 0 picks a free port')
+        .argParser(parseHostPort)
+        .default({ host: '0.0.0.0', port: 8081 }, '0.0.0.0:8081'),
+    )
+    .addOption(
+      option('--metrics-address <host:port>', 'address of /metrics (Prometheus); port 0 picks a free port')
+        .argParser(parseHostPort)
+        .default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080'),
+    )
+    .addOption(
+      option(
+        '--per-object-metrics [boolean]',
+        'also export one paiflow_pipelinerunnode_* series set per resource (kube-state-metrics style; high cardinality)',
+      )
+        .argParser(parseBoolean)
+        .default(false),
+    )
+    .addOption(
+      option(
+        '--shutdown-timeout <duration>',
+        'on SIGTERM or SIGINT, in-flight reconciles get this long to finish before they are cancelled',
+      )
+        .argParser(parseDuration)
+        .default(30_000, '30s'),
+    )
+    .addOption(option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      option('--log-format <format>', 'json: one object per line; text: for terminals')
+        .choices(LOG_FORMATS)
+        .default('json'),
+    )
+    .addHelpText('after', HELP_AFTER)
+    .action(async (flags: RunFlags, command: Command) => {
+      // Loaded only now: --help, flag errors and the other commands need neither the controller nor
+      // client-node, which would double their start-up time.
+      const config = await import('../run-config.ts');
+      const conflict = config.findFlagConflict(flags);
+      if (conflict !== undefined) {
+        const [a, b] = conflict.flags.map((key) => optionLabel(command, key));
+        command.error(`error: options ${a} and ${b} conflict: ${conflict.problem}.`);
+      }
+      let kube: LoadedKubeConfig;
+      try {
+        kube = config.loadKubeConfig({
+          file: flags.kubeconfig,
+          fromEnv: command.getOptionValueSource('kubeconfig') === 'env',
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (flags.kubeconfig === undefined || flags.kubeconfig === '') {
+          return command.error(`error: ${reason}; set option '--kubeconfig <file>' or KUBECONFIG.`);
+        }
+        return invalidOption(command, 'kubeconfig', flags.kubeconfig, reason);
+      }
+      const log = createLogger({ level: flags.logLevel, format: flags.logFormat, component: 'controller' });
+      const fatal = (error: unknown): never => {
+        const message = error instanceof Error ? error.message : String(error);
+        log.fatal({ err: error }, 'fatal error; exiting');
+        process.stderr.write(`paiflow-controller run: ${message.split('\n')[0] ?? ''}\n`);
+        process.exit(1);
+      };
+      process.on('uncaughtException', fatal);
+      process.on('unhandledRejection', fatal);
+      try {
+        const { Manager } = await import('../../app/manager.ts');
+        const { Registry } = await import('prom-client');
+        const instance = process.env.POD_NAME || hostname();
+        const credentialVariables = Object.keys(process.env)
+          .filter((name) => name.startsWith('ALIBABA_CLOUD_'))
+          .sort();
+        log.info(
+          config.describeConfiguration(flags, kube, {
+            instance,
+            credentialVariables,
+            version: packageVersion(),
+          }),
+          'paiflow-controller starting',
+        );
+        const manager = new Manager(
+          config.managerOptions(flags, {
+            kubeConfig: kube.kubeConfig,
+            clock: systemClock,
+            log,
+            defaultCredentials: new DefaultChainCredentialsProvider(),
+            instance,
+            registry: new Registry(),
+            version: packageVersion(),
+          }),
+        );
+        await runUntilSignal(command, flags, manager, log);
+      } catch (error) {
+        fatal(error);
+      }
     });
+}
+
+/**
+ * Starts the manager and stops it on the first SIGTERM or SIGINT, giving in-flight reconciles
+ * --shutdown-timeout; a second signal meanwhile exits 1 at once.
+ */
+async function runUntilSignal(
+  command: Command,
+  flags: RunFlags,
+  manager: Manager,
+  log: Logger,
+): Promise<void> {
+  // Listening for signals before start(): the cache may take long to sync (the API server may be
+  // unreachable, the informer then retries), and a signal meanwhile must still stop cleanly.
+  const stopping = shutdownSignal();
+  try {
+    await Promise.race([manager.start(), stopping]);
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (syscall === 'listen' || syscall === 'getaddrinfo') {
+      const { host, port } = flags.probeAddress;
+      invalidOption(
+        command,
+        'probeAddress',
+        `${host}:${port}`,
+        `cannot listen there (${code ?? syscall}); pick another address`,
+      );
+    }
+    throw error;
+  }
+  const signal = await stopping;
+  log.info({ signal, graceMs: flags.shutdownTimeout }, 'stopping: finishing in-flight reconciles');
+  void shutdownSignal().then((again) => {
+    log.error({ signal: again }, 'second signal during shutdown: exiting at once');
+    process.exit(1);
+  });
+  await manager.stop(flags.shutdownTimeout);
+  log.info('stopped');
+}
+
+/** `'--flag <arg>'`, plus the variable when the value came from the environment. */
+function optionLabel(command: Command, key: keyof RunFlags): string {
+  const option = command.options.find((o) => o.attributeName() === key);
+  const fromEnv = command.getOptionValueSource(key) === 'env';
+  return `'${option?.flags ?? key}'${fromEnv ? ` (from env '${option?.envVar ?? ''}')` : ''}`;
+}
+
+/** Exits like commander does for a value its parser refuses, for checks that need more than the value. */
+function invalidOption(command: Command, key: keyof RunFlags, value: string, reason: string): never {
+  const option = command.options.find((o) => o.attributeName() === key);
+  const shown =
+    command.getOptionValueSource(key) === 'env'
+      ? `value '${value}' from env '${option?.envVar ?? ''}'`
+      : `argument '${value}'`;
+  return command.error(`error: option '${option?.flags ?? key}' ${shown} is invalid. ${reason}.`);
 }

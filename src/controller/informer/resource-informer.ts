@@ -1,6 +1,5 @@
 import {
   ListWatch,
-  Watch,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -9,6 +8,7 @@ import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import type { Clock, Timer } from '../../clock/clock.ts';
 import { kubeErrorInfo } from '../../kube/api-errors.ts';
 import { PipelineRunNodeApi } from '../../kube/pipelinerunnode-api.ts';
+import { AbortableWatch } from './abortable-watch.ts';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 
@@ -44,6 +44,12 @@ export interface ResourceInformerOptions {
 
 interface NamespaceWatch {
   namespace: string | undefined;
+  /**
+   * Bumped whenever the informer is stopped from outside (watchdog, stop()): work the ListWatch
+   * started before (a list or a reconnect delay still pending) is stale and must not touch the cache
+   * or start a watch when it completes.
+   */
+  epoch: number;
   // client-node types metadata times as Date; the watch hands over plain JSON, which PipelineRunNode describes.
   informer: ListWatch<KubernetesObject>;
   synced: boolean;
@@ -52,10 +58,24 @@ interface NamespaceWatch {
   restart: Timer | undefined;
 }
 
+/** What a list or reconnect delay of a ListWatch that was restarted meanwhile ends with. */
+class StaleWorkError extends Error {
+  constructor() {
+    super('superseded by a restart of the informer');
+    this.name = 'StaleWorkError';
+  }
+}
+
 /**
  * A cache of PipelineRunNodes kept current by list and watch (client-node's ListWatch), made to
  * survive what stops that informer for good: any watch or list error, and silent connections.
- * Errors restart it with exponential backoff; a watchdog restarts a watch that has gone quiet.
+ * Errors restart it with exponential backoff (at least the server's Retry-After); a watchdog
+ * restarts a watch that has gone quiet.
+ *
+ * A stop of ListWatch does not cancel what it is waiting for (a list, a reconnect delay), and a
+ * later start() runs beside it: such stale work is recognised by the epoch and ends quietly, and
+ * the watch requests go through AbortableWatch, so a request still waiting for its headers is
+ * aborted too. Either way exactly one watch runs per namespace.
  * The constructor starts nothing. `start()` resolves once every namespace has listed once
  * (the cache has synced); `stop()` ends the watches and timers.
  */
@@ -91,7 +111,7 @@ export class ResourceInformer {
     this.#watchdog?.cancel();
     for (const watch of this.#watches) {
       watch.restart?.cancel();
-      await watch.informer.stop();
+      await this.#halt(watch);
     }
     this.#releaseSyncWaiters();
   }
@@ -119,6 +139,7 @@ export class ResourceInformer {
     const { api, kubeConfig, labelSelector } = this.#options;
     const watch: NamespaceWatch = {
       namespace,
+      epoch: 0,
       synced: false,
       failures: 0,
       lastActivity: this.#options.clock.now(),
@@ -127,19 +148,41 @@ export class ResourceInformer {
       informer: undefined as unknown as NamespaceWatch['informer'],
     };
     const list = async () => {
-      const result = await api.list({
-        ...(namespace !== undefined && { namespace }),
-        ...(labelSelector !== undefined && { labelSelector }),
-      });
+      const epoch = watch.epoch;
+      let result;
+      try {
+        result = await api.list({
+          ...(namespace !== undefined && { namespace }),
+          ...(labelSelector !== undefined && { labelSelector }),
+        });
+      } catch (error) {
+        throw epoch === watch.epoch ? error : new StaleWorkError();
+      }
+      // A list that hung past a restart must not overwrite the cache, nor start a second watch.
+      if (epoch !== watch.epoch) throw new StaleWorkError();
       this.#alive(watch);
       return result as unknown as KubernetesListObject<KubernetesObject>;
     };
+    // ListWatch waits this long before re-watching after a watch ended without any event.
+    const reconnectDelay = async (ms: number) => {
+      const epoch = watch.epoch;
+      await new Promise<void>((resolve) => this.#options.clock.setTimer(resolve, ms));
+      if (epoch !== watch.epoch) throw new StaleWorkError();
+    };
+    const transport = new AbortableWatch(kubeConfig, {
+      // The rejection of a ListWatch reconnect (ours above, or anything unexpected).
+      onDoneError: (error) => {
+        this.#failed(watch, error);
+      },
+    });
     watch.informer = new ListWatch(
       PipelineRunNodeApi.watchPath(namespace),
-      new Watch(kubeConfig),
+      transport,
       list,
       false,
       labelSelector,
+      undefined,
+      { delayFn: reconnectDelay },
     );
     for (const type of ['add', 'update', 'delete'] as const) {
       watch.informer.on(type, (object) => {
@@ -152,22 +195,42 @@ export class ResourceInformer {
       });
     }
     watch.informer.on('connect', () => this.#alive(watch));
-    watch.informer.on('error', (error: unknown) =>
-      this.#scheduleRestart(watch, kubeErrorInfo(error).summary),
-    );
+    watch.informer.on('error', (error: unknown) => {
+      this.#failed(watch, error);
+    });
     return watch;
   }
 
   #startWatch(watch: NamespaceWatch): void {
     // ListWatch.start() relists only when it has no resourceVersion (first start, or after a 410);
-    // otherwise it resumes the watch where it stopped, so a restart loses no event.
-    // A failed list reports through the error callback and leaves no resourceVersion behind.
-    watch.informer
-      .start()
-      .catch((error: unknown) => this.#scheduleRestart(watch, kubeErrorInfo(error).summary))
-      .finally(() => {
-        if (watch.informer.latestResourceVersion() !== '') this.#markSynced(watch);
-      });
+    // otherwise it resumes the watch where it stopped, so a restart loses no event. It resolves
+    // once the watch is requested (AbortableWatch does not wait for the answer), so after a list
+    // the cache is filled. A failed list reports through the error callback and leaves no
+    // resourceVersion behind.
+    const epoch = watch.epoch;
+    void watch.informer.start().then(
+      () => {
+        if (epoch === watch.epoch && watch.informer.latestResourceVersion() !== '') {
+          this.#markSynced(watch);
+        }
+      },
+      (error: unknown) => {
+        if (epoch === watch.epoch) this.#failed(watch, error);
+      },
+    );
+  }
+
+  /** A list or watch failed (the ListWatch is stopped): restart it, unless the failure is stale work. */
+  #failed(watch: NamespaceWatch, error: unknown): void {
+    if (error instanceof StaleWorkError) return;
+    const info = kubeErrorInfo(error);
+    this.#scheduleRestart(watch, info.summary, info.retryAfterMs);
+  }
+
+  /** Stops the ListWatch from outside: whatever it still waits for becomes stale. */
+  async #halt(watch: NamespaceWatch): Promise<void> {
+    watch.epoch += 1;
+    await watch.informer.stop();
   }
 
   #alive(watch: NamespaceWatch): void {
@@ -187,12 +250,12 @@ export class ResourceInformer {
     for (const resolve of waiters) resolve();
   }
 
-  #scheduleRestart(watch: NamespaceWatch, reason: string): void {
+  #scheduleRestart(watch: NamespaceWatch, reason: string, retryAfterMs = 0): void {
     if (this.#stopped || watch.restart !== undefined) return;
     const exponent = Math.min(watch.failures, 16);
     watch.failures += 1;
     const base = Math.min(this.#backoff.maxMs, this.#backoff.minMs * 2 ** exponent);
-    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delayMs = Math.max(Math.round(base * (0.8 + Math.random() * 0.4)), retryAfterMs);
     this.#options.events?.onRestart?.({ namespace: watch.namespace, reason, delayMs });
     watch.restart = this.#options.clock.setTimer(() => {
       watch.restart = undefined;
@@ -208,8 +271,9 @@ export class ResourceInformer {
       const now = this.#options.clock.now();
       for (const watch of this.#watches) {
         if (watch.restart === undefined && now - watch.lastActivity > this.#watchdogMs) {
-          // Stopping fires the error callback, which schedules the restart: one path for both cases.
-          void watch.informer.stop().then(() => this.#scheduleRestart(watch, 'watch silent too long'));
+          // Scheduled first: the abort error that stopping reports finds the restart already planned.
+          this.#scheduleRestart(watch, 'watch silent too long');
+          void this.#halt(watch);
         }
       }
       this.#watchdog = this.#options.clock.setTimer(check, this.#watchdogMs / 4);

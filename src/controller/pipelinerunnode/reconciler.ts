@@ -42,6 +42,21 @@ export interface PipelineRunNodeReconcilerOptions {
   random?: () => number;
   /** Told about Events the API refused (they never fail a reconcile). */
   onEventError?: (summary: string) => void;
+  /** Told about every poll (not about suspended resources, which are not polled), written or not. */
+  onPoll?: (
+    namespace: string,
+    previous: PipelineRunNodeStatus | undefined,
+    next: PipelineRunNodeStatus,
+  ) => void;
+  /**
+   * Told about every status written, after the write succeeded: completions are counted here, so a
+   * failed write counts nothing and a restart (starting from the stored status) counts nothing twice.
+   */
+  onStatusWritten?: (
+    namespace: string,
+    previous: PipelineRunNodeStatus | undefined,
+    next: PipelineRunNodeStatus,
+  ) => void;
 }
 
 /**
@@ -99,20 +114,28 @@ export class PipelineRunNodeReconciler implements Reconciler {
       // A request is only handled by a poll: while suspended it waits.
       reconcileRequestedAt: outcome.kind === 'suspended' ? undefined : requestedAt,
     });
+    if (outcome.kind !== 'suspended') this.#o.onPoll?.(namespace, previous, next);
 
     if (!statusEqual(previous, next)) {
       try {
-        await this.#o.api.replaceStatus({ namespace, name }, next);
+        // Conditional on the version `previous` came from: while the cache lags behind our own last
+        // write, an unconditional write would rewrite status and repeat that write's Events on every
+        // poll. A 409 is retried with backoff, by which time the cache has caught up.
+        await this.#o.api.replaceStatus(
+          { namespace, name, resourceVersion: resource.metadata.resourceVersion },
+          next,
+        );
       } catch (error) {
         if (isNotFound(error)) return {}; // deleted meanwhile
         const info = kubeErrorInfo(error);
         throw new RetryableError({
           message: `status write failed: ${info.summary}`,
-          reason: 'StatusWriteFailed',
+          reason: info.status === 409 ? 'Conflict' : 'StatusWriteFailed',
           retryAfterMs: info.retryAfterMs,
           cause: error,
         });
       }
+      this.#o.onStatusWritten?.(namespace, previous, next);
       await this.#emit(resource, previous, next);
     }
 

@@ -1,5 +1,6 @@
 import type { Clock, Timer } from '../../clock/clock.ts';
 import { MinHeap } from './min-heap.ts';
+import type { QueueObserver } from './queue-observer.ts';
 import { createWorkQueue, type GetResult, type WorkQueue } from './work-queue.ts';
 
 /**
@@ -23,11 +24,13 @@ export interface DelayingQueue<T> extends WorkQueue<T> {
 }
 
 /** Options of {@link createDelayingQueue}. */
-export interface DelayingQueueOptions {
+export interface DelayingQueueOptions<T> {
   /** Times the delays; tests pass a FakeClock. */
   clock: Clock;
   /** {@link WorkQueue.name}. @default 'workqueue' */
   name?: string;
+  /** As `WorkQueueOptions.observer`; a delayed item counts as added when it falls due. @default none */
+  observer?: QueueObserver<T>;
 }
 
 /**
@@ -35,8 +38,9 @@ export interface DelayingQueueOptions {
  * waiting item, and none while no item waits; `shutDown` and `shutDownWithDrain` cancel it and drop
  * the waiting items.
  */
-export function createDelayingQueue<T>(options: DelayingQueueOptions): DelayingQueue<T> {
-  return new DelayedAdds<T>(options.clock, createWorkQueue<T>({ name: options.name }));
+export function createDelayingQueue<T>(options: DelayingQueueOptions<T>): DelayingQueue<T> {
+  const { clock, ...rest } = options;
+  return new DelayedAdds<T>(clock, createWorkQueue<T>(rest));
 }
 
 interface Waiting<T> {

@@ -4,6 +4,7 @@
  * (rate-limiters.ts). Controllers want the top layer: `createRateLimitingQueue`.
  */
 export { createWorkQueue, type GetResult, type WorkQueue, type WorkQueueOptions } from './work-queue.ts';
+export type { QueueObserver } from './queue-observer.ts';
 export { createDelayingQueue, type DelayingQueue, type DelayingQueueOptions } from './delaying-queue.ts';
 export {
   ItemExponentialFailureRateLimiter,

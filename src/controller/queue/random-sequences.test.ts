@@ -1,6 +1,7 @@
 import { FakeClock } from '../../clock/fake-clock.ts';
 import { ItemExponentialFailureRateLimiter, type RateLimiter } from './rate-limiters.ts';
 import { createRateLimitingQueue } from './rate-limiting-queue.ts';
+import type { QueueObserver } from './queue-observer.ts';
 import { flushMicrotasks } from './script.test-helper.ts';
 
 /** mulberry32: a small seeded generator, so a failing seed replays exactly. */
@@ -22,7 +23,8 @@ const keys = ['a', 'b', 'c', 'd', 'e'];
  * one queue served by 2-4 consumers, and returns every broken invariant it saw (none expected):
  * a key is never processed by two consumers at once, never handed out again without a new request,
  * never before the earliest time requested for it, is queued (or dirty) once that time has come,
- * the queue holds no key twice, and every requested key is processed after its last request.
+ * the queue holds no key twice, and every requested key is processed after its last request; and
+ * its observer hears each add handed out exactly once and a depth equal to `len()`.
  */
 async function run(seed: number, steps: number): Promise<string[]> {
   const random = seeded(seed);
@@ -37,9 +39,27 @@ async function run(seed: number, steps: number): Promise<string[]> {
     },
     numRequeues: (key) => inner.numRequeues(key),
   };
-  const queue = createRateLimitingQueue<string>({ clock, rateLimiter });
-
   const violations: string[] = [];
+  // What the observer says must agree with the queue: each add handed out once, depth = len().
+  const observed = { pending: new Set<string>(), processing: new Set<string>(), depth: 0 };
+  const observer: QueueObserver<string> = {
+    added: (key) => {
+      if (observed.pending.has(key)) violations.push(`${key} added twice without a hand-out`);
+      observed.pending.add(key);
+    },
+    handedOut: (key) => {
+      if (!observed.pending.delete(key)) violations.push(`${key} handed out without an add`);
+      observed.processing.add(key);
+    },
+    done: (key) => {
+      if (!observed.processing.delete(key)) violations.push(`${key} done without a hand-out`);
+    },
+    depth: (queued) => {
+      observed.depth = queued;
+    },
+  };
+  const queue = createRateLimitingQueue<string>({ clock, rateLimiter, observer });
+
   let seq = 0;
   const lastRequest = new Map<string, number>();
   const lastStart = new Map<string, number>();
@@ -73,6 +93,7 @@ async function run(seed: number, steps: number): Promise<string[]> {
   const checkQueue = (): void => {
     const queued = keys.filter((key) => queue.isPending(key) && !held.has(key)).length;
     if (queue.len() !== queued) violations.push(`len ${queue.len()} but ${queued} distinct keys queued`);
+    if (observed.depth !== queue.len()) violations.push(`depth ${observed.depth} but len ${queue.len()}`);
     for (const [key, due] of dueAt) {
       if (due <= clock.now() && !queue.isPending(key))
         violations.push(`${key} due at ${due} but not queued at ${clock.now()}`);
@@ -119,6 +140,8 @@ async function run(seed: number, steps: number): Promise<string[]> {
     if ((lastStart.get(key) ?? -1) < (lastRequest.get(key) ?? -1))
       violations.push(`${key} not processed after its last request`);
   }
+  if (observed.pending.size > 0)
+    violations.push(`added but never handed out: ${[...observed.pending].join(', ')}`);
   // A broken queue can leave consumers stuck: report rather than wait for them.
   if (violations.length > 0) return violations;
   await queue.onIdle();

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock/clock.ts';
 import { createDelayingQueue, type DelayingQueue } from './delaying-queue.ts';
+import type { QueueObserver } from './queue-observer.ts';
 import { ItemExponentialFailureRateLimiter, type RateLimiter } from './rate-limiters.ts';
 import type { GetResult } from './work-queue.ts';
 
@@ -42,23 +43,29 @@ export interface RateLimitingQueueOptions<T> {
   rateLimiter?: RateLimiter<T>;
   /** {@link WorkQueue.name}. @default 'workqueue' */
   name?: string;
+  /** As `WorkQueueOptions.observer`; `addRateLimited` also reports `retried`. @default none */
+  observer?: QueueObserver<T>;
 }
 
 /** Creates an empty {@link RateLimitingQueue}; it starts nothing until an item is delayed. */
 export function createRateLimitingQueue<T>(options: RateLimitingQueueOptions<T>): RateLimitingQueue<T> {
+  const { rateLimiter, ...rest } = options;
   return new RateLimitedAdds<T>(
-    createDelayingQueue<T>({ clock: options.clock, name: options.name }),
-    options.rateLimiter ?? new ItemExponentialFailureRateLimiter<T>(),
+    createDelayingQueue<T>(rest),
+    rateLimiter ?? new ItemExponentialFailureRateLimiter<T>(),
+    options.observer ?? {},
   );
 }
 
 class RateLimitedAdds<T> implements RateLimitingQueue<T> {
   readonly #queue: DelayingQueue<T>;
   readonly #rateLimiter: RateLimiter<T>;
+  readonly #observer: QueueObserver<T>;
 
-  constructor(queue: DelayingQueue<T>, rateLimiter: RateLimiter<T>) {
+  constructor(queue: DelayingQueue<T>, rateLimiter: RateLimiter<T>, observer: QueueObserver<T>) {
     this.#queue = queue;
     this.#rateLimiter = rateLimiter;
+    this.#observer = observer;
   }
 
   get name(): string {
@@ -66,6 +73,7 @@ class RateLimitedAdds<T> implements RateLimitingQueue<T> {
   }
 
   addRateLimited(item: T, options: RateLimitedAddOptions = {}): void {
+    if (!this.shuttingDown()) this.#observer.retried?.(item);
     this.#queue.addAfter(item, Math.max(this.#rateLimiter.when(item), options.notBeforeMs ?? 0));
   }
 

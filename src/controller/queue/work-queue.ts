@@ -1,3 +1,5 @@
+import type { QueueObserver } from './queue-observer.ts';
+
 /** What {@link WorkQueue.get} hands a worker: the next item, or word that the worker should stop. */
 export type GetResult<T> = { readonly item: T; readonly shutdown: false } | { readonly shutdown: true };
 
@@ -66,18 +68,21 @@ export interface WorkQueue<T> {
 }
 
 /** Options of {@link createWorkQueue}. */
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<T> {
   /** {@link WorkQueue.name}. @default 'workqueue' */
   name?: string;
+  /** Told about adds, hand-outs, dones and the depth, for metrics. @default none */
+  observer?: QueueObserver<T>;
 }
 
 /** Creates an empty {@link WorkQueue}. */
-export function createWorkQueue<T>(options: WorkQueueOptions = {}): WorkQueue<T> {
-  return new DedupQueue<T>(options.name ?? 'workqueue');
+export function createWorkQueue<T>(options: WorkQueueOptions<T> = {}): WorkQueue<T> {
+  return new DedupQueue<T>(options.name ?? 'workqueue', options.observer ?? {});
 }
 
 class DedupQueue<T> implements WorkQueue<T> {
   readonly name: string;
+  readonly #observer: QueueObserver<T>;
   /** A Set keeps insertion order, so it is the FIFO and the dedup index at once. */
   readonly #queued = new Set<T>();
   readonly #processing = new Set<T>();
@@ -88,14 +93,16 @@ class DedupQueue<T> implements WorkQueue<T> {
   readonly #idleWaiters: (() => void)[] = [];
   #state: 'running' | 'draining' | 'stopped' = 'running';
 
-  constructor(name: string) {
+  constructor(name: string, observer: QueueObserver<T>) {
     this.name = name;
+    this.#observer = observer;
   }
 
   add(item: T): void {
-    if (this.#state !== 'running') return;
+    if (this.#state !== 'running' || this.isPending(item)) return;
+    this.#observer.added?.(item);
     if (this.#processing.has(item)) this.#dirty.add(item);
-    else if (!this.#queued.has(item)) this.#enqueue(item);
+    else this.#enqueue(item);
   }
 
   get(): Promise<GetResult<T>> {
@@ -103,7 +110,8 @@ class DedupQueue<T> implements WorkQueue<T> {
       const oldest = this.#queued.values().next();
       if (!oldest.done) {
         this.#queued.delete(oldest.value);
-        this.#processing.add(oldest.value);
+        this.#observer.depth?.(this.#queued.size);
+        this.#handOut(oldest.value);
         return Promise.resolve({ item: oldest.value, shutdown: false });
       }
     }
@@ -117,6 +125,7 @@ class DedupQueue<T> implements WorkQueue<T> {
         `work queue ${this.name}: done(${String(item)}) for an item that is not being processed`,
       );
     }
+    this.#observer.done?.(item);
     if (this.#dirty.delete(item)) this.#enqueue(item);
     this.#settle();
   }
@@ -131,8 +140,10 @@ class DedupQueue<T> implements WorkQueue<T> {
 
   shutDown(): void {
     this.#state = 'stopped';
+    const dropped = this.#queued.size > 0;
     this.#queued.clear();
     this.#dirty.clear();
+    if (dropped) this.#observer.depth?.(0);
     this.#releaseGetters();
     this.#settle();
   }
@@ -160,10 +171,16 @@ class DedupQueue<T> implements WorkQueue<T> {
     const getter = this.#getters.shift();
     if (getter === undefined) {
       this.#queued.add(item);
+      this.#observer.depth?.(this.#queued.size);
       return;
     }
-    this.#processing.add(item);
+    this.#handOut(item);
     getter({ item, shutdown: false });
+  }
+
+  #handOut(item: T): void {
+    this.#processing.add(item);
+    this.#observer.handedOut?.(item);
   }
 
   #releaseGetters(): void {

@@ -521,6 +521,20 @@ describe('computeStatus: failed polls', () => {
     expect(compute(attempt('473469C7-BBBB'), first, later + MINUTE)).toEqual(first);
   });
 
+  it('drops the string to sign that makes every SignatureDoesNotMatch message different', () => {
+    const attempt = (hash: string): PollOutcome =>
+      failed(
+        'Unauthorized',
+        true,
+        `PAIFlow ListPipelineRunNodeStatus failed with SignatureDoesNotMatch (HTTP 400): Specified signature is not matched with our calculation. server string to sign is: ACS3-HMAC-SHA256\n${hash}; check the AccessKey ID and secret`,
+      );
+    const first = compute(attempt('77213c756178614b'), running, later);
+    expect(condition(first, 'Synced')?.message).toBe(
+      'Polling PAIFlow failed (Unauthorized): PAIFlow ListPipelineRunNodeStatus failed with SignatureDoesNotMatch (HTTP 400): Specified signature is not matched with our calculation.; check the AccessKey ID and secret',
+    );
+    expect(compute(attempt('4ec276eec644a460'), first, later + MINUTE)).toEqual(first);
+  });
+
   it('a permanent failure stalls the resource, keeping the last phase', () => {
     const status = compute(failed('Forbidden', true, 'check the RAM policy'), running, later);
     expect(gist(status)).toEqual([

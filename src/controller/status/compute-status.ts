@@ -133,11 +133,13 @@ function lastGood(previous: PipelineRunNodeStatus | undefined): string {
 }
 
 /**
- * A failure's message without what differs on every attempt of the same failure: PaiflowError
- * messages end in `(RequestId ...)`, and keeping it would rewrite status on every failed poll.
+ * A failure's message without what differs on every attempt of the same failure, which would
+ * rewrite status on every failed poll: the `(RequestId ...)` PaiflowError messages end in, and the
+ * string to sign that Alibaba's SignatureDoesNotMatch message quotes (it hashes the request's
+ * date and nonce, so it is new on every attempt).
  */
 function stableMessage(message: string): string {
-  return message.replace(/\s*\(RequestId [^)]*\)/g, '');
+  return message.replace(/\s*\(RequestId [^)]*\)/g, '').replace(/\s*server string to sign is:[^;]*/gi, '');
 }
 
 function failedState(

@@ -25,6 +25,11 @@ const TABLE: readonly (readonly [status: string, cls: PaiStatusClass, canonical?
   ['Suspended', 'suspended'],
 ];
 
+/** The documented statuses, canonically spelt, in lifecycle order (one entry per canonical status). */
+export const KNOWN_PAI_STATUSES: readonly string[] = TABLE.filter(
+  ([, , canonical]) => canonical === undefined,
+).map(([status]) => status);
+
 const KNOWN: ReadonlyMap<string, { cls: PaiStatusClass; canonical: string }> = new Map(
   TABLE.map(([status, cls, canonical]) => [status.toLowerCase(), { cls, canonical: canonical ?? status }]),
 );

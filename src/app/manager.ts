@@ -4,20 +4,22 @@ import type { Clock } from '../clock/clock.ts';
 import { EventRecorder } from '../kube/event-recorder.ts';
 import { PipelineRunNodeApi } from '../kube/pipelinerunnode-api.ts';
 import { SecretReader } from '../kube/secret-reader.ts';
+import type { Registry } from 'prom-client';
 import { HealthServer } from '../observability/health-server.ts';
+import { createMetrics, MeteredKubeConfig } from '../observability/metrics/index.ts';
 import type { CredentialsProvider } from '../paiflow/index.ts';
-import { ChangeFilter } from './change-filter.ts';
-import { Controller, type ControllerObserver } from './controller.ts';
-import { ResourceInformer } from './informer/resource-informer.ts';
-import { PaiflowGateway } from './paiflow-gateway/index.ts';
-import { PipelineRunNodeReconciler } from './pipelinerunnode/reconciler.ts';
-import { TargetResolver } from './pipelinerunnode/target-resolver.ts';
+import { ChangeFilter } from '../controller/change-filter.ts';
+import { Controller, type ControllerObserver } from '../controller/controller.ts';
+import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
+import { PaiflowGateway } from '../controller/paiflow-gateway/index.ts';
+import { PipelineRunNodeReconciler } from '../controller/pipelinerunnode/reconciler.ts';
+import { TargetResolver } from '../controller/pipelinerunnode/target-resolver.ts';
 import {
   createRateLimitingQueue,
   ItemExponentialFailureRateLimiter,
   withJitter,
   type RateLimitingQueue,
-} from './queue/index.ts';
+} from '../controller/queue/index.ts';
 
 /** Everything `paiflow-controller run` configures; src/cli/commands/run.ts documents each flag. */
 export interface ManagerOptions {
@@ -46,7 +48,23 @@ export interface ManagerOptions {
   probeAddress?: { host: string; port: number } | undefined;
   /** `source.host` of Events: the pod name. */
   instance?: string | undefined;
-  observer?: ControllerObserver;
+  /** Informer tuning (tests shorten these); defaults in ResourceInformerOptions. */
+  informer?: Pick<ResourceInformerOptions, 'watchdogMs' | 'restartBackoff'> | undefined;
+  /** Also told about every reconcile (besides the metrics), e.g. by the benchmark. */
+  observer?: ControllerObserver | undefined;
+  /** Prometheus metrics; undefined: none. */
+  metrics?: ManagerMetricsOptions | undefined;
+}
+
+export interface ManagerMetricsOptions {
+  /** The registry to declare them on (never the global one). */
+  registry: Registry;
+  /** The `version` label of paiflow_controller_info. */
+  version: string;
+  /** Also export the per-object `paiflow_pipelinerunnode_*` series. */
+  perObjectMetrics: boolean;
+  /** Where `/metrics` listens; undefined: not served (the caller scrapes `registry`). */
+  address?: { host: string; port: number } | undefined;
 }
 
 const CONTROLLER_NAME = 'pipelinerunnode';
@@ -65,12 +83,35 @@ export class Manager {
   readonly #controller: Controller;
   readonly #gateway: PaiflowGateway;
   readonly #health: HealthServer;
+  readonly #metricsServer: HealthServer | undefined;
+  #metricsUrl: string | undefined;
   readonly #options: ManagerOptions;
   #probeUrl: string | undefined;
+  #stopping = false;
 
   constructor(options: ManagerOptions) {
     this.#options = options;
-    const { kubeConfig, clock, log } = options;
+    const { clock, log } = options;
+    // Scrape-time gauges read the informer, built below; they are only read once serving.
+    const metrics =
+      options.metrics === undefined
+        ? undefined
+        : createMetrics(options.metrics.registry, {
+            version: options.metrics.version,
+            maxConcurrentReconciles: options.workers,
+            clock,
+            resources: () => this.informer.list(),
+            defaultPollIntervalMs: options.defaultPollIntervalMs,
+            minPollIntervalMs: options.minPollIntervalMs,
+            perObjectMetrics: options.metrics.perObjectMetrics,
+            ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
+          });
+    this.#metricsServer =
+      metrics === undefined ? undefined : new HealthServer({ routes: { '/metrics': metrics.route } });
+    const kubeConfig =
+      metrics === undefined
+        ? options.kubeConfig
+        : new MeteredKubeConfig({ source: options.kubeConfig, onRequest: metrics.kubeRequest });
     const api = new PipelineRunNodeApi({ kubeConfig });
     const secrets = new SecretReader({
       kubeConfig,
@@ -80,6 +121,7 @@ export class Manager {
     this.queue = createRateLimitingQueue<string>({
       clock,
       name: CONTROLLER_NAME,
+      ...(metrics !== undefined && { observer: metrics.queue }),
       rateLimiter: withJitter(
         new ItemExponentialFailureRateLimiter({ baseDelayMs: 1000, maxDelayMs: 300_000 }),
         0.1,
@@ -92,12 +134,16 @@ export class Manager {
       clock,
       namespaces: options.namespaces,
       labelSelector: options.labelSelector,
+      ...options.informer,
       onChange: (type, object) => {
         const key = filter.keyToEnqueue(type, object);
         if (key !== undefined) this.queue.add(key);
       },
       events: {
-        onRestart: (info) => log.warn(info, 'watch failed; restarting it'),
+        onRestart: (info) => {
+          metrics?.handles.watchRestarts.inc();
+          log.warn(info, 'watch failed; restarting it');
+        },
         onHandlerError: (error) => log.error({ err: error }, 'watch event handler failed'),
       },
     });
@@ -107,6 +153,7 @@ export class Manager {
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
       timeoutMs: options.paiflowTimeoutMs,
+      ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
     const reconciler = new PipelineRunNodeReconciler({
       cache: this.informer,
@@ -130,7 +177,15 @@ export class Manager {
       defaultPollIntervalMs: options.defaultPollIntervalMs,
       minPollIntervalMs: options.minPollIntervalMs,
       stalledRetryMs: options.stalledRetryMs,
-      onEventError: (summary) => log.warn({ summary }, 'an Event could not be recorded'),
+      onEventError: (summary) => {
+        metrics?.handles.eventsFailed.inc();
+        log.warn({ summary }, 'an Event could not be recorded');
+      },
+      ...(metrics !== undefined && {
+        onPoll: (namespace, previous, next) => metrics.polls.recordPoll(namespace, previous, next),
+        onStatusWritten: (namespace, previous, next) =>
+          metrics.completions.recordTransition(namespace, previous, next),
+      }),
     });
     this.#controller = new Controller({
       name: CONTROLLER_NAME,
@@ -140,7 +195,7 @@ export class Manager {
       clock,
       log,
       reconcileTimeoutMs: options.reconcileTimeoutMs,
-      ...(options.observer !== undefined && { observer: options.observer }),
+      observer: combineObservers(metrics?.reconciles, options.observer),
     });
     this.#health = new HealthServer({
       liveness: [{ name: 'ping', check: () => ({ ok: true }) }],
@@ -170,14 +225,25 @@ export class Manager {
     return this.#probeUrl;
   }
 
+  /** The `/metrics` URL, once started with a metrics address. */
+  get metricsUrl(): string | undefined {
+    return this.#metricsUrl === undefined ? undefined : `${this.#metricsUrl}/metrics`;
+  }
+
   async start(): Promise<void> {
     const { probeAddress, log } = this.#options;
     if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
+    const metricsAddress = this.#options.metrics?.address;
+    if (this.#metricsServer !== undefined && metricsAddress !== undefined) {
+      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress);
+    }
     log.info(
       { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
       'starting: filling the cache',
     );
     await this.informer.start();
+    // stop() during the sync releases informer.start(): then there is nothing to start.
+    if (this.#stopping) return;
     this.#controller.start();
     log.info(
       { resources: this.informer.list().length, workers: this.#options.workers },
@@ -187,9 +253,23 @@ export class Manager {
 
   /** Stops in reverse order; in-flight reconciles get `graceMs` to finish before they are aborted. */
   async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
     await this.#controller.stop(graceMs);
     await this.informer.stop();
     await this.#gateway.close();
     await this.#health.close();
+    await this.#metricsServer?.close();
   }
+}
+
+function combineObservers(...observers: (ControllerObserver | undefined)[]): ControllerObserver {
+  const present = observers.filter((o) => o !== undefined);
+  return {
+    reconciled: (event) => {
+      for (const o of present) o.reconciled?.(event);
+    },
+    activeWorkers: (count) => {
+      for (const o of present) o.activeWorkers?.(count);
+    },
+  };
 }

@@ -1,0 +1,327 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ACCESS_KEY,
+  CREDENTIALS_SECRET,
+  NAMESPACE,
+  readCrd,
+  waitFor,
+} from '../../../test/support/environment.ts';
+import type { PipelineRunNode } from '../../api/v1alpha1.ts';
+import { KubeSim } from '../../sandbox/kube-sim/kube-sim.ts';
+import { PaiflowSimulator, validateScenario } from '../../sandbox/paiflow-sim/index.ts';
+import { collect, exitCode, startCli, type Child } from './child-process.test-helper.ts';
+
+// `paiflow-controller run` as a real child process against kube-sim and the PAIFlow simulator.
+
+let dir: string;
+let kubeconfig: string;
+let kube: KubeSim;
+let paiflow: PaiflowSimulator;
+const children: Child[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'run-cli-'));
+  kube = new KubeSim();
+  kube.create(readCrd());
+  await kube.listen({ host: '127.0.0.1', port: 0 });
+  kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: CREDENTIALS_SECRET, namespace: NAMESPACE },
+    stringData: { ...ACCESS_KEY },
+  });
+  paiflow = new PaiflowSimulator({
+    accessKeys: [ACCESS_KEY],
+    scenario: validateScenario({
+      settings: { readyToSchedule: '1s', starting: '1s' },
+      runs: [
+        { id: 'flow-cli0001', startAfter: '10s', nodes: [{ id: 'node-a', name: 'prepare', duration: '1m' }] },
+        { id: 'flow-hang0001', nodes: [{ id: 'node-h', name: 'hang', duration: '1m' }] },
+      ],
+    }),
+    clock: { kind: 'manual' },
+  });
+  await paiflow.listen();
+  kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kube.kubeconfig());
+});
+
+afterEach(() => {
+  paiflow.clearFaults();
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  await paiflow.close();
+  await kube.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+interface Running {
+  child: Child;
+  stderr: () => string;
+  probeUrl: string;
+  metricsUrl: string;
+}
+
+/** Starts `run` against kube-sim with fast polling; the probe listens on a port picked just before. */
+async function startRun(args: string[] = []): Promise<Running> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const child = startCli([
+    'run',
+    '--kubeconfig',
+    kubeconfig,
+    '--probe-address',
+    `127.0.0.1:${port}`,
+    '--metrics-address',
+    `127.0.0.1:${metricsPort}`,
+    '--endpoint-allow-list',
+    'http://127.0.0.1:*',
+    '--default-poll-interval',
+    '200ms',
+    '--min-poll-interval',
+    '50ms',
+    ...args,
+  ]);
+  children.push(child);
+  return {
+    child,
+    stderr: collect(child.stderr),
+    probeUrl: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
+}
+
+/** GETs a probe path; undefined while nothing listens yet. */
+async function probe(running: Running, path: string): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const response = await fetch(`${running.probeUrl}${path}`);
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Like waitFor, for asynchronous checks. */
+async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function probeStatus(running: Running, path: string, status: number): Promise<string> {
+  return await eventually(async () => {
+    const answer = await probe(running, path);
+    return answer?.status === status ? answer.body : undefined;
+  }, `${path} ${status}`);
+}
+
+function createResource(name: string, spec: Record<string, unknown>): void {
+  kube.create({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { endpoint: paiflow.endpoint, credentialsSecretRef: { name: CREDENTIALS_SECRET }, ...spec },
+  });
+}
+
+function phaseOf(name: string): string | undefined {
+  const resource = kube.get({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    namespace: NAMESPACE,
+    name,
+  }) as PipelineRunNode | undefined;
+  return resource?.status?.phase;
+}
+
+async function hungRequest(name: string): Promise<void> {
+  const fault = paiflow.injectFault({ kind: 'hang', pipelineRunId: 'flow-hang0001' });
+  createResource(name, { pipelineRunId: 'flow-hang0001', nodeId: 'node-h' });
+  await waitFor(() => paiflow.faults().some((f) => f.id === fault.id && f.hits > 0), 'a hung PAIFlow call');
+}
+
+test('tracks a PipelineRunNode, serves probes, logs its configuration; SIGTERM cancels what outlives --shutdown-timeout and exits 0', async () => {
+  const running = await startRun(['--paiflow-timeout', '1m', '--shutdown-timeout', '300ms']);
+  expect(await probeStatus(running, '/readyz', 200)).toBe('ok\n');
+  expect(await probeStatus(running, '/healthz', 200)).toBe('ok\n');
+
+  createResource('tracked', { pipelineRunId: 'flow-cli0001', nodeId: 'node-a' });
+  await waitFor(() => phaseOf('tracked') === 'Initialized', 'phase Initialized');
+  paiflow.setTime(30_000);
+  await waitFor(() => phaseOf('tracked') === 'Running', 'phase Running');
+
+  const metrics = await (await fetch(running.metricsUrl)).text();
+  expect(metrics).toContain(`paiflow_resources{namespace="${NAMESPACE}",phase="Running"} 1`);
+  expect(metrics).toMatch(
+    /paiflow_api_requests_total\{operation="ListPipelineRunNodeStatus",code="200"\} [1-9]/,
+  );
+  expect(metrics).toMatch(
+    /controller_runtime_reconcile_total\{controller="pipelinerunnode",result="requeue_after"\} [1-9]/,
+  );
+
+  const startup = JSON.parse(running.stderr().split('\n')[0] ?? '') as Record<string, unknown>;
+  expect(startup).toMatchObject({
+    msg: 'paiflow-controller starting',
+    kubeconfig,
+    server: kube.url,
+    namespaces: 'all',
+    workers: 4,
+    defaultPollIntervalMs: 200,
+    minPollIntervalMs: 50,
+    endpointAllowList: ['http://127.0.0.1:*'],
+    probeAddress: running.probeUrl.slice('http://'.length),
+    metricsAddress: new URL(running.metricsUrl).host,
+    shutdownTimeoutMs: 300,
+  });
+
+  await hungRequest('hung-at-shutdown');
+  const signalledAt = Date.now();
+  running.child.kill('SIGTERM');
+  expect(await exitCode(running.child)).toBe(0);
+  expect(Date.now() - signalledAt).toBeLessThan(3000);
+  expect(running.stderr()).toContain('"msg":"stopped"');
+  expect(running.stderr()).not.toContain(ACCESS_KEY.accessKeySecret);
+});
+
+test('/readyz is 500 until the cache syncs; API server errors do not stop run', async () => {
+  const lists = () => kube.counters.count({ verb: 'list', resource: 'pipelinerunnodes' });
+  const listsBefore = lists();
+  // Until cleared: the window in which /readyz must fail is then as long as the test needs.
+  kube.faults.add({ code: 500, verb: 'list', resource: 'pipelinerunnodes', count: 1_000_000 });
+  try {
+    const running = await startRun();
+    await probeStatus(running, '/healthz', 200);
+    await waitFor(() => lists() > listsBefore, 'a failed list');
+    expect(await probe(running, '/readyz')).toMatchObject({ status: 500 });
+    kube.faults.clear();
+    expect(await probeStatus(running, '/readyz', 200)).toBe('ok\n');
+    running.child.kill('SIGTERM');
+    expect(await exitCode(running.child)).toBe(0);
+  } finally {
+    kube.faults.clear();
+  }
+});
+
+test('a second signal during shutdown exits 1 at once', async () => {
+  const running = await startRun(['--paiflow-timeout', '1m', '--shutdown-timeout', '1m']);
+  await probeStatus(running, '/readyz', 200);
+  await hungRequest('hung-at-second-signal');
+  running.child.kill('SIGTERM');
+  await waitFor(() => running.stderr().includes('stopping'), 'the stopping log line');
+  running.child.kill('SIGINT');
+  expect(await exitCode(running.child)).toBe(1);
+  expect(running.stderr()).toContain('second signal during shutdown');
+});
+
+test('--help lists every flag with its environment variable', async () => {
+  const child = startCli(['run', '--help']);
+  children.push(child);
+  const stdout = collect(child.stdout);
+  expect(await exitCode(child)).toBe(0);
+  // Help wraps at 80 columns: compare with whitespace collapsed, each flag up to its own (env: ...).
+  const help = stdout().replace(/\s+/g, ' ');
+  const flags = [
+    ['--kubeconfig <file>', 'KUBECONFIG'],
+    ['--namespaces <a,b>', 'PAIFLOW_NAMESPACES'],
+    ['--label-selector <selector>', 'PAIFLOW_LABEL_SELECTOR'],
+    ['--workers <n>', 'PAIFLOW_WORKERS'],
+    ['--default-poll-interval <duration>', 'PAIFLOW_DEFAULT_POLL_INTERVAL'],
+    ['--min-poll-interval <duration>', 'PAIFLOW_MIN_POLL_INTERVAL'],
+    ['--stalled-retry-interval <duration>', 'PAIFLOW_STALLED_RETRY_INTERVAL'],
+    ['--default-region <region>', 'PAIFLOW_DEFAULT_REGION'],
+    ['--vpc-endpoints [boolean]', 'PAIFLOW_VPC_ENDPOINTS'],
+    ['--endpoint-allow-list <patterns>', 'PAIFLOW_ENDPOINT_ALLOW_LIST'],
+    ['--paiflow-qps <n>', 'PAIFLOW_PAIFLOW_QPS'],
+    ['--paiflow-burst <n>', 'PAIFLOW_PAIFLOW_BURST'],
+    ['--paiflow-max-concurrent <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT'],
+    ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
+    ['--reconcile-timeout <duration>', 'PAIFLOW_RECONCILE_TIMEOUT'],
+    ['--probe-address <host:port>', 'PAIFLOW_PROBE_ADDRESS'],
+    ['--shutdown-timeout <duration>', 'PAIFLOW_SHUTDOWN_TIMEOUT'],
+    ['--log-level <level>', 'PAIFLOW_LOG_LEVEL'],
+    ['--log-format <format>', 'PAIFLOW_LOG_FORMAT'],
+  ];
+  for (const [flag = '', env = ''] of flags) {
+    const start = help.indexOf(` ${flag} `);
+    expect(start).toBeGreaterThan(0);
+    expect(help.slice(start, help.indexOf(')', help.indexOf('env:', start)) + 1)).toMatch(
+      new RegExp(`env: ${env}\\)$`),
+    );
+  }
+  expect(help).toContain('@alicloud/credentials');
+  expect(help).toContain('ALIBABA_CLOUD_ROLE_ARN');
+});
+
+interface BadValue {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+  want: string;
+}
+
+test.each<BadValue>([
+  { name: '--workers 0', args: ['--workers', '0'], want: "option '--workers <n>' argument '0' is invalid" },
+  {
+    name: 'minimum above the default poll interval',
+    args: ['--min-poll-interval', '1m', '--default-poll-interval', '30s'],
+    want: "options '--min-poll-interval <duration>' and '--default-poll-interval <duration>' conflict",
+  },
+  {
+    name: 'malformed allow-list entry',
+    args: ['--endpoint-allow-list', 'bad pattern'],
+    want: "option '--endpoint-allow-list <patterns>' argument 'bad pattern' is invalid",
+  },
+  {
+    name: 'missing kubeconfig',
+    args: ['--kubeconfig', '/nope'],
+    want: "option '--kubeconfig <file>' argument '/nope' is invalid. no such file: /nope",
+  },
+  {
+    name: 'PAIFLOW_WORKERS=0',
+    args: [],
+    env: { PAIFLOW_WORKERS: '0' },
+    want: "option '--workers <n>' value '0' from env 'PAIFLOW_WORKERS' is invalid",
+  },
+  {
+    name: 'KUBECONFIG naming a missing file',
+    args: [],
+    env: { KUBECONFIG: '/nope' },
+    want: "option '--kubeconfig <file>' value '/nope' from env 'KUBECONFIG' is invalid",
+  },
+  {
+    name: 'probe address in use',
+    args: ['--kubeconfig', '$KUBECONFIG', '--probe-address', '$KUBE_SIM_ADDRESS'],
+    want: "option '--probe-address <host:port>' argument '127.0.0.1:",
+  },
+])('$name: exits non-zero naming the flag', async ({ args, env, want }) => {
+  // kube-sim's own address is one where the probe server certainly cannot listen.
+  const values: Record<string, string> = { $KUBECONFIG: kubeconfig, $KUBE_SIM_ADDRESS: kube.url.slice(7) };
+  const child = startCli(['run', ...args.map((arg) => values[arg] ?? arg)], env);
+  children.push(child);
+  const stderr = collect(child.stderr);
+  expect(await exitCode(child)).not.toBe(0);
+  expect(stderr()).toContain(want);
+});

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { systemClock } from '../clock/clock.ts';
+import { DefaultChainCredentialsProvider } from '../paiflow/index.ts';
+import { Registry } from 'prom-client';
+import {
+  describeConfiguration,
+  findFlagConflict,
+  loadKubeConfig,
+  managerOptions,
+  type RunFlags,
+} from './run-config.ts';
+
+const flags: RunFlags = {
+  namespaces: ['team-a', 'team-b'],
+  labelSelector: 'tier=ml',
+  workers: 8,
+  defaultPollInterval: 30_000,
+  minPollInterval: 10_000,
+  stalledRetryInterval: 300_000,
+  defaultRegion: 'cn-hangzhou',
+  vpcEndpoints: true,
+  endpointAllowList: ['paiflow.*.aliyuncs.com'],
+  paiflowQps: 5,
+  paiflowBurst: 7,
+  paiflowMaxConcurrent: 3,
+  paiflowTimeout: 9000,
+  reconcileTimeout: 45_000,
+  probeAddress: { host: '0.0.0.0', port: 8081 },
+  metricsAddress: { host: '0.0.0.0', port: 9090 },
+  perObjectMetrics: true,
+  shutdownTimeout: 20_000,
+  logLevel: 'info',
+  logFormat: 'json',
+};
+
+const TOKEN = 'kube-token-never-logged';
+
+function kubeconfigYaml(server: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- {name: c, cluster: {server: "${server}"}}`,
+    'contexts:',
+    '- {name: x, context: {cluster: c, user: u}}',
+    'users:',
+    `- {name: u, user: {token: ${TOKEN}}}`,
+    'current-context: x',
+  ].join('\n');
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'run-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+test.each([
+  { name: 'minimum equal to the default', input: { minPollInterval: 30_000 }, want: undefined },
+  {
+    name: 'minimum above the default',
+    input: { minPollInterval: 60_000 },
+    want: {
+      flags: ['minPollInterval', 'defaultPollInterval'],
+      problem: 'the minimum poll interval (60s) must not exceed the default (30s)',
+    },
+  },
+])('findFlagConflict: $name', ({ input, want }) => {
+  expect(findFlagConflict({ ...flags, ...input })).toEqual(want);
+});
+
+test('managerOptions maps every flag to its Manager option', () => {
+  const kubeConfig = new KubeConfig();
+  const log = pino({ level: 'silent' });
+  const defaultCredentials = new DefaultChainCredentialsProvider();
+  const registry = new Registry();
+  expect(
+    managerOptions(flags, {
+      kubeConfig,
+      clock: systemClock,
+      log,
+      defaultCredentials,
+      instance: 'pod-1',
+      registry,
+      version: '1.2.3',
+    }),
+  ).toEqual({
+    kubeConfig,
+    clock: systemClock,
+    log,
+    namespaces: ['team-a', 'team-b'],
+    labelSelector: 'tier=ml',
+    workers: 8,
+    defaultPollIntervalMs: 30_000,
+    minPollIntervalMs: 10_000,
+    stalledRetryMs: 300_000,
+    defaultRegion: 'cn-hangzhou',
+    vpcEndpoints: true,
+    endpointAllowList: ['paiflow.*.aliyuncs.com'],
+    defaultCredentials,
+    paiflowQps: 5,
+    paiflowBurst: 7,
+    paiflowMaxConcurrent: 3,
+    paiflowTimeoutMs: 9000,
+    reconcileTimeoutMs: 45_000,
+    probeAddress: { host: '0.0.0.0', port: 8081 },
+    instance: 'pod-1',
+    metrics: { registry, version: '1.2.3', perObjectMetrics: true, address: { host: '0.0.0.0', port: 9090 } },
+  });
+});
+
+test.each([
+  { name: 'a missing file', content: undefined, fromEnv: false, want: /^no such file: .*absent$/ },
+  { name: 'KUBECONFIG listing a missing file', content: undefined, fromEnv: true, want: /absent$/ },
+  { name: 'a file that is not YAML', content: 'clusters: [', fromEnv: false, want: /^cannot load it: / },
+  {
+    name: 'a current context without a cluster',
+    content: 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n',
+    fromEnv: false,
+    want: 'its current context ("nowhere") names no cluster',
+  },
+  {
+    name: 'a server that is not a URL',
+    content: kubeconfigYaml('::bad::'),
+    fromEnv: false,
+    want: 'the server of its cluster "c" is not a URL: "::bad::"',
+  },
+])('loadKubeConfig refuses $name', ({ name, content, fromEnv, want }) => {
+  const good = file('good', kubeconfigYaml('http://127.0.0.1:6443'));
+  const path = content === undefined ? join(dir, 'absent') : file(name, content);
+  const option = { file: fromEnv ? [good, path].join(delimiter) : path, fromEnv };
+  expect(() => loadKubeConfig(option)).toThrow(want);
+});
+
+test('loadKubeConfig loads the --kubeconfig file; the startup description names it and leaks no credential', () => {
+  const path = file('kubeconfig', kubeconfigYaml('https://10.0.0.1:6443'));
+  const kube = loadKubeConfig({ file: path, fromEnv: false });
+  expect(kube.source).toBe(path);
+  const described = describeConfiguration(flags, kube, {
+    instance: 'pod-1',
+    credentialVariables: ['ALIBABA_CLOUD_ROLE_ARN'],
+    version: '1.2.3',
+  });
+  expect(described).toMatchObject({
+    kubeconfig: path,
+    context: 'x',
+    server: 'https://10.0.0.1:6443',
+    namespaces: ['team-a', 'team-b'],
+    defaultPollIntervalMs: 30_000,
+    probeAddress: '0.0.0.0:8081',
+    instance: 'pod-1',
+    defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'] },
+  });
+  expect(JSON.stringify(described)).not.toContain(TOKEN);
+});

@@ -1,0 +1,204 @@
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { LevelWithSilent, Logger } from 'pino';
+import type { Clock } from '../clock/clock.ts';
+import type { ManagerOptions } from '../app/manager.ts';
+import type { LogFormat } from '../observability/logger.ts';
+import type { CredentialsProvider } from '../paiflow/index.ts';
+import type { Registry } from 'prom-client';
+
+/**
+ * The flags of `paiflow-controller run` as commander parses them (attribute names of the flags;
+ * durations in milliseconds), and the pure steps that turn them into the Manager's options.
+ */
+export interface RunFlags {
+  /** A file from --kubeconfig, or the KUBECONFIG variable (possibly several files). */
+  kubeconfig?: string;
+  namespaces?: string[];
+  labelSelector?: string;
+  workers: number;
+  defaultPollInterval: number;
+  minPollInterval: number;
+  stalledRetryInterval: number;
+  defaultRegion?: string;
+  vpcEndpoints: boolean;
+  endpointAllowList: string[];
+  paiflowQps: number;
+  paiflowBurst: number;
+  paiflowMaxConcurrent: number;
+  paiflowTimeout: number;
+  reconcileTimeout: number;
+  probeAddress: { host: string; port: number };
+  metricsAddress: { host: string; port: number };
+  perObjectMetrics: boolean;
+  shutdownTimeout: number;
+  logLevel: LevelWithSilent;
+  logFormat: LogFormat;
+}
+
+/** What `run` supplies besides its flags. */
+export interface RunContext {
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  log: Logger;
+  defaultCredentials: CredentialsProvider;
+  /** `source.host` of Events. */
+  instance: string;
+  /** The registry `/metrics` serves. */
+  registry: Registry;
+  /** The running version, for paiflow_controller_info. */
+  version: string;
+}
+
+/** Two flags whose values contradict each other, and why; undefined when the flags agree. */
+export interface FlagConflict {
+  flags: [keyof RunFlags, keyof RunFlags];
+  problem: string;
+}
+
+/** Checks what no single flag's parser can: relations between flags. */
+export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
+  if (flags.minPollInterval > flags.defaultPollInterval) {
+    return {
+      flags: ['minPollInterval', 'defaultPollInterval'],
+      problem: `the minimum poll interval (${flags.minPollInterval / 1000}s) must not exceed the default (${flags.defaultPollInterval / 1000}s)`,
+    };
+  }
+  return undefined;
+}
+
+/** The Manager's options for these flags. */
+export function managerOptions(flags: RunFlags, context: RunContext): ManagerOptions {
+  return {
+    kubeConfig: context.kubeConfig,
+    clock: context.clock,
+    log: context.log,
+    namespaces: flags.namespaces,
+    labelSelector: flags.labelSelector,
+    workers: flags.workers,
+    defaultPollIntervalMs: flags.defaultPollInterval,
+    minPollIntervalMs: flags.minPollInterval,
+    stalledRetryMs: flags.stalledRetryInterval,
+    defaultRegion: flags.defaultRegion,
+    vpcEndpoints: flags.vpcEndpoints,
+    endpointAllowList: flags.endpointAllowList,
+    defaultCredentials: context.defaultCredentials,
+    paiflowQps: flags.paiflowQps,
+    paiflowBurst: flags.paiflowBurst,
+    paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowTimeoutMs: flags.paiflowTimeout,
+    reconcileTimeoutMs: flags.reconcileTimeout,
+    probeAddress: flags.probeAddress,
+    instance: context.instance,
+    metrics: {
+      registry: context.registry,
+      version: context.version,
+      perObjectMetrics: flags.perObjectMetrics,
+      address: flags.metricsAddress,
+    },
+  };
+}
+
+/** A loaded kubeconfig and where it came from, for the startup log. */
+export interface LoadedKubeConfig {
+  kubeConfig: KubeConfig;
+  /** The file(s), `KUBECONFIG`, `~/.kube/config` or `in-cluster service account`. */
+  source: string;
+}
+
+/**
+ * Loads the cluster configuration:
+ * - `file` from --kubeconfig: that file;
+ * - `file` from the KUBECONFIG variable: the files it lists (separated like PATH), merged by
+ *   client-node's `loadFromDefault()`, which reads the variable itself;
+ * - no `file`: `loadFromDefault()`: ~/.kube/config, else the pod's service account.
+ *
+ * Throws an Error with a one-line reason when a file is missing or unreadable, when no context
+ * names a cluster, when the cluster's server is not a URL, or when nothing was found at all (client-node would then silently fall back to
+ * http://localhost:8080, which on a cluster node is rarely what anyone means).
+ */
+export function loadKubeConfig(option: { file: string | undefined; fromEnv: boolean }): LoadedKubeConfig {
+  const kubeConfig = new KubeConfig();
+  const files =
+    option.file === undefined
+      ? []
+      : option.fromEnv
+        ? option.file.split(delimiter).filter((file) => file !== '')
+        : [option.file];
+  const missing = files.find((file) => !existsSync(file));
+  if (missing !== undefined) throw new Error(`no such file: ${missing}`);
+  try {
+    if (option.fromEnv || files[0] === undefined) kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(files[0]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot load it: ${message.split('\n')[0] ?? ''}`, { cause: error });
+  }
+  const cluster = kubeConfig.getCurrentCluster();
+  const fellBackToLocalhost =
+    kubeConfig.currentContext === 'loaded-context' && cluster?.server === 'http://localhost:8080';
+  if (files.length === 0 && fellBackToLocalhost) {
+    throw new Error(
+      'no Kubernetes configuration found: no KUBECONFIG, no ~/.kube/config and no in-cluster service account',
+    );
+  }
+  if (cluster === null) {
+    throw new Error(`its current context (${JSON.stringify(kubeConfig.currentContext)}) names no cluster`);
+  }
+  if (!URL.canParse(cluster.server)) {
+    throw new Error(
+      `the server of its cluster ${JSON.stringify(cluster.name)} is not a URL: ${JSON.stringify(cluster.server)}`,
+    );
+  }
+  const source =
+    files.length > 0
+      ? files.join(delimiter)
+      : cluster.name === 'inCluster'
+        ? 'in-cluster service account'
+        : '~/.kube/config';
+  return { kubeConfig, source };
+}
+
+/**
+ * Every setting of a run, for the startup log line. Listed field by field, so that nothing secret
+ * (a kubeconfig's credentials) ends up there by accident.
+ */
+export function describeConfiguration(
+  flags: RunFlags,
+  kube: LoadedKubeConfig,
+  extra: { instance: string; credentialVariables: string[]; version: string },
+): Record<string, unknown> {
+  return {
+    version: extra.version,
+    kubeconfig: kube.source,
+    context: kube.kubeConfig.currentContext,
+    server: kube.kubeConfig.getCurrentCluster()?.server,
+    namespaces: flags.namespaces ?? 'all',
+    labelSelector: flags.labelSelector ?? '',
+    workers: flags.workers,
+    defaultPollIntervalMs: flags.defaultPollInterval,
+    minPollIntervalMs: flags.minPollInterval,
+    stalledRetryIntervalMs: flags.stalledRetryInterval,
+    defaultRegion: flags.defaultRegion ?? '',
+    vpcEndpoints: flags.vpcEndpoints,
+    endpointAllowList: flags.endpointAllowList,
+    paiflowQps: flags.paiflowQps,
+    paiflowBurst: flags.paiflowBurst,
+    paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowTimeoutMs: flags.paiflowTimeout,
+    reconcileTimeoutMs: flags.reconcileTimeout,
+    probeAddress: `${flags.probeAddress.host}:${flags.probeAddress.port}`,
+    metricsAddress: `${flags.metricsAddress.host}:${flags.metricsAddress.port}`,
+    perObjectMetrics: flags.perObjectMetrics,
+    shutdownTimeoutMs: flags.shutdownTimeout,
+    logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+    instance: extra.instance,
+    // Names only: which inputs the @alicloud/credentials default chain will find.
+    defaultCredentials: {
+      chain: '@alicloud/credentials default chain',
+      variables: extra.credentialVariables,
+    },
+  };
+}
