@@ -1,0 +1,343 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { parseAllDocuments, stringify } from 'yaml';
+import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+
+/**
+ * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
+ * Component), every object validated against its Kubernetes schema (kubernetes-models,
+ * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and the objects
+ * applied with the real kubectl to kube-sim.
+ *
+ * kube-sim serves Namespaces, Secrets, Events, Leases and CRDs only, and `kubectl apply
+ * --dry-run=client` needs the server's discovery to map a kind, so it refuses the others too: only the
+ * Namespace and the CRD are applied. The other kinds are covered by the schema validation alone.
+ */
+
+interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const root = new URL('../../', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
+
+function kubectl(args: string[], input?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kubectl',
+      args,
+      { cwd: root, env: { PATH: process.env.PATH, HOME: work }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
+          stdout,
+          stderr,
+        });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+async function render(dir: string): Promise<KubeObject[]> {
+  const result = await kubectl(['kustomize', dir]);
+  expect({ dir, ...result }).toMatchObject({ code: 0 });
+  return parseAllDocuments(result.stdout).map((doc) => doc.toJSON() as KubeObject);
+}
+
+/** A kustomization of the user's own adding the namespaced Component to deploy/ (docs/install.md). */
+function namespacedInstall(): string {
+  const dir = mkdtempSync(join(work, 'namespaced-'));
+  const deploy = relative(dir, join(root, 'deploy'));
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: [deploy],
+      components: [`${deploy}/namespaced`],
+    }),
+  );
+  return dir;
+}
+
+/** The schema of every kind deploy/ may hold; a kind missing here fails the test. */
+const models: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+};
+
+function validate(object: KubeObject): void {
+  const Model = models[`${object.apiVersion}/${object.kind}`];
+  if (Model === undefined) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
+  new Model(object as never).validate();
+}
+
+/** Exactly the access src/kube needs (see deploy/rbac/clusterrole.yaml). */
+const leastPrivilege = [
+  { apiGroups: ['paiflow.dev'], resources: ['pipelinerunnodes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['paiflow.dev'], resources: ['pipelinerunnodes/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
+];
+
+const find = (objects: KubeObject[], kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
+
+interface Container {
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  securityContext?: Record<string, unknown>;
+  livenessProbe?: { httpGet?: { path: string; port: string } };
+  readinessProbe?: { httpGet?: { path: string; port: string } };
+  ports?: { name: string; containerPort: number }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  securityContext?: Record<string, unknown>;
+  containers: Container[];
+}
+
+function deployment(objects: KubeObject[]): {
+  replicas: unknown;
+  pod: PodSpec;
+  labels: Record<string, string>;
+} {
+  const [found] = find(objects, 'Deployment');
+  const spec = found?.spec as {
+    replicas: unknown;
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
+  return { replicas: spec.replicas, pod: spec.template.spec, labels: spec.template.metadata.labels };
+}
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.each([
+  { name: 'cluster-wide (deploy)', dir: (): string => 'deploy' },
+  { name: 'namespaced (deploy/namespaced Component)', dir: namespacedInstall },
+])('$name', ({ dir }) => {
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    objects = await render(dir());
+  });
+
+  it('renders, and every object validates against its schema', () => {
+    expect(objects.length).toBeGreaterThan(0);
+    const problems = objects.flatMap((object) => {
+      try {
+        validate(object);
+        return [];
+      } catch (error) {
+        return [`${object.kind}/${object.metadata.name}: ${String(error)}`];
+      }
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('puts every namespaced object of the controller in paiflow-system, and holds no samples', () => {
+    const ownNamespaced = objects.filter(
+      (o) =>
+        ![
+          'Namespace',
+          'CustomResourceDefinition',
+          'ClusterRole',
+          'ClusterRoleBinding',
+          'Role',
+          'RoleBinding',
+        ].includes(o.kind),
+    );
+    expect(ownNamespaced.filter((o) => o.metadata.namespace !== 'paiflow-system')).toEqual([]);
+    expect(find(objects, 'PipelineRunNode')).toEqual([]);
+    expect(find(objects, 'Namespace')[0]?.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
+  });
+
+  it('runs one controller under the restricted pod security standard', () => {
+    const { replicas, pod, labels } = deployment(objects);
+    expect(replicas).toBe(1);
+    expect(labels['app.kubernetes.io/name']).toBe('paiflow-controller');
+    expect(pod.serviceAccountName).toBe('paiflow-controller');
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.containers).toHaveLength(1);
+    const [container] = pod.containers;
+    expect(container?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container?.securityContext).not.toHaveProperty('privileged', true);
+    expect(container?.securityContext).not.toHaveProperty('capabilities.add');
+  });
+
+  it('probes /healthz and /readyz, exposes metrics, sets resources and POD_NAME', () => {
+    const [container] = deployment(objects).pod.containers;
+    expect(container?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'probes' });
+    expect(container?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'probes' });
+    expect(container?.ports).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'metrics', containerPort: 8080 }),
+        expect.objectContaining({ name: 'probes', containerPort: 8081 }),
+      ]),
+    );
+    expect(container?.resources?.requests).toMatchObject({
+      cpu: expect.any(String),
+      memory: expect.any(String),
+    });
+    expect(container?.resources?.limits).toMatchObject({ memory: expect.any(String) });
+    expect(container?.env).toContainEqual({
+      name: 'POD_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
+    expect(container?.args?.[0]).toBe('run');
+  });
+
+  it('the metrics Service selects the controller pods', () => {
+    const [service] = find(objects, 'Service');
+    const selector = (service?.spec as { selector: Record<string, string> }).selector;
+    expect(deployment(objects).labels).toMatchObject(selector);
+  });
+
+  it('grants nothing beyond least privilege, bound to the controller ServiceAccount', () => {
+    const roles = [...find(objects, 'ClusterRole'), ...find(objects, 'Role')];
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role.rules).toEqual(leastPrivilege);
+    const bindings = [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')];
+    expect(bindings).toHaveLength(roles.length);
+    for (const binding of bindings) {
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'paiflow-controller', namespace: 'paiflow-system' },
+      ]);
+    }
+  });
+});
+
+describe('RBAC scope and --namespaces per mode', () => {
+  it.each([
+    {
+      name: 'cluster-wide',
+      dir: (): string => 'deploy',
+      want: { clusterScoped: ['ClusterRole', 'ClusterRoleBinding'], roleNamespaces: [], args: ['run'] },
+    },
+    {
+      name: 'namespaced',
+      dir: namespacedInstall,
+      want: {
+        clusterScoped: [],
+        roleNamespaces: ['team-a', 'team-b'],
+        args: ['run', '--namespaces=team-a,team-b'],
+      },
+    },
+  ])('$name', async ({ dir, want }) => {
+    const objects = await render(dir());
+    expect({
+      clusterScoped: objects
+        .filter((o) => o.kind.startsWith('ClusterRole'))
+        .map((o) => o.kind)
+        .sort(),
+      roleNamespaces: find(objects, 'Role')
+        .map((r) => r.metadata.namespace)
+        .sort(),
+      args: deployment(objects).pod.containers[0]?.args,
+    }).toEqual(want);
+  });
+});
+
+describe('schema validation', () => {
+  it('rejects an invalid object (the validator really checks)', () => {
+    expect(() => {
+      validate({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'x' },
+        spec: { replicas: 'one' },
+      });
+    }).toThrow();
+  });
+});
+
+describe('kubectl apply to kube-sim', () => {
+  let sim: KubeSim;
+  let kubeconfig: string;
+  const cluster = (args: string[], input?: string): Promise<Result> =>
+    kubectl(['--kubeconfig', kubeconfig, '--cache-dir', join(work, 'cache'), ...args], input);
+
+  beforeAll(async () => {
+    sim = new KubeSim();
+    await sim.listen({ host: '127.0.0.1', port: 0 });
+    kubeconfig = join(work, 'kubeconfig');
+    writeFileSync(kubeconfig, sim.kubeconfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('applies the kinds kube-sim serves (Namespace, CRD) and they come back established', async () => {
+    const served = new Set(['Namespace', 'CustomResourceDefinition']);
+    const objects = (await render('deploy')).filter((o) => served.has(o.kind));
+    expect(objects.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'Namespace']);
+    const input = objects.map((o) => stringify(o)).join('---\n');
+    const applied = await cluster(['apply', '-f', '-'], input);
+    expect(applied).toMatchObject({ code: 0 });
+    expect(applied.stdout).toContain('namespace/paiflow-system created');
+    expect(applied.stdout).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/pipelinerunnodes.paiflow.dev created',
+    );
+    expect(
+      await cluster([
+        'wait',
+        '--for=condition=Established',
+        'crd/pipelinerunnodes.paiflow.dev',
+        '--timeout=10s',
+      ]),
+    ).toMatchObject({ code: 0 });
+    const again = await cluster(['apply', '-f', '-'], input);
+    expect(again.stdout).toContain('namespace/paiflow-system unchanged');
+    const ns = await cluster(['get', 'namespace', 'paiflow-system', '-o', 'jsonpath={.metadata.labels}']);
+    expect(JSON.parse(ns.stdout)).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+});
