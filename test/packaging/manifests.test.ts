@@ -3,21 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  PrometheusRule,
-  ServiceMonitor,
-} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import {
-  ClusterRole,
-  ClusterRoleBinding,
-  Role,
-  RoleBinding,
-} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import { type KubeObject, validate } from './k8s-validate.ts';
 
 /**
  * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
@@ -29,13 +17,6 @@ import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
  * --dry-run=client` needs the server's discovery to map a kind, so it refuses the others too: only the
  * Namespace and the CRD are applied. The other kinds are covered by the schema validation alone.
  */
-
-interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  [field: string]: unknown;
-}
 
 interface Result {
   code: number;
@@ -84,27 +65,6 @@ function namespacedInstall(): string {
     }),
   );
   return dir;
-}
-
-/** The schema of every kind deploy/ may hold; a kind missing here fails the test. */
-const models: Record<string, new (data: never) => { validate(): void }> = {
-  'v1/Namespace': Namespace,
-  'v1/ServiceAccount': ServiceAccount,
-  'v1/Service': Service,
-  'apps/v1/Deployment': Deployment,
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': CustomResourceDefinition,
-  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
-  'rbac.authorization.k8s.io/v1/Role': Role,
-  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
-  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
-  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
-};
-
-function validate(object: KubeObject): void {
-  const Model = models[`${object.apiVersion}/${object.kind}`];
-  if (Model === undefined) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
-  new Model(object as never).validate();
 }
 
 /** Exactly the access src/kube needs (see deploy/rbac/clusterrole.yaml). */

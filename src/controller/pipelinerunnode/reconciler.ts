@@ -193,18 +193,31 @@ export class PipelineRunNodeReconciler implements Reconciler {
           kind: 'pending',
           message: `pipeline run ${spec.pipelineRunId} has not started yet: it has no root node`,
         };
-      const result = await this.#o.gateway.listPipelineRunNodeStatus(
-        resolved.target,
-        {
-          pipelineRunId: spec.pipelineRunId,
-          nodeId,
-          ...(spec.depth !== undefined && { depth: spec.depth }),
-          ...(spec.type !== undefined && { type: spec.type }),
-          ...(tokenId !== undefined && { tokenId }),
-        },
-        { signal: context.signal },
-      );
-      return { kind: 'observed', nodeId, nodes: result.nodes };
+      const query = (type: 'Logical' | 'Physical', depth: number | undefined) =>
+        this.#o.gateway.listPipelineRunNodeStatus(
+          resolved.target,
+          {
+            pipelineRunId: spec.pipelineRunId,
+            nodeId,
+            ...(depth !== undefined && { depth }),
+            type,
+            ...(tokenId !== undefined && { tokenId }),
+          },
+          { signal: context.signal },
+        );
+      if (spec.type !== 'Physical') {
+        return { kind: 'observed', nodeId, nodes: (await query('Logical', spec.depth)).nodes };
+      }
+      // Type=Physical lists the containers' nodes, not the logical node itself, whose status is
+      // what `phase` and the conditions report: ask for it too (Depth 1), and show the physical
+      // nodes as its children.
+      const [logical, physical] = await Promise.all([query('Logical', 1), query('Physical', spec.depth)]);
+      const tracked = logical.nodes.filter((n) => n.nodeId === nodeId);
+      return {
+        kind: 'observed',
+        nodeId,
+        nodes: [...tracked, ...physical.nodes.filter((n) => n.nodeId !== nodeId)],
+      };
     } catch (error) {
       if (!(error instanceof PaiflowError)) throw error;
       if (error.reason === 'Cancelled')

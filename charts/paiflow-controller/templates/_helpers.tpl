@@ -1,0 +1,55 @@
+{{/*
+The objects' name: fullnameOverride, else the release name when it contains the chart name, else
+<release>-paiflow-controller.
+*/}}
+{{- define "paiflow-controller.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Selector labels. app.kubernetes.io/name is always paiflow-controller: the ServiceMonitor's jobLabel
+turns it into job="paiflow-controller", which the alerts and the dashboard select on.
+*/}}
+{{- define "paiflow-controller.selectorLabels" -}}
+app.kubernetes.io/name: paiflow-controller
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Labels of every object: deploy/'s labels plus Helm's. */}}
+{{- define "paiflow-controller.labels" -}}
+{{ include "paiflow-controller.selectorLabels" . }}
+app.kubernetes.io/part-of: paiflow-controller
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "paiflow-controller.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "paiflow-controller.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Exactly what src/kube reads and writes (deploy/rbac/clusterrole.yaml explains each rule). */}}
+{{- define "paiflow-controller.rules" -}}
+- apiGroups: [paiflow.dev]
+  resources: [pipelinerunnodes]
+  verbs: [get, list, watch]
+- apiGroups: [paiflow.dev]
+  resources: [pipelinerunnodes/status]
+  verbs: [get, patch, update]
+- apiGroups: ['']
+  resources: [secrets]
+  verbs: [get]
+- apiGroups: ['']
+  resources: [events]
+  verbs: [create, get, patch]
+{{- end -}}
