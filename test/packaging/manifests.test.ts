@@ -5,17 +5,14 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import { kubectlBinary } from '../support/kubectl-binary.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
 
 /**
  * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
  * Component), every object validated against its Kubernetes schema (kubernetes-models,
- * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and the objects
- * applied with the real kubectl to kube-sim.
- *
- * kube-sim serves Namespaces, Secrets, Events, Leases and CRDs only, and `kubectl apply
- * --dry-run=client` needs the server's discovery to map a kind, so it refuses the others too: only the
- * Namespace and the CRD are applied. The other kinds are covered by the schema validation alone.
+ * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and every object
+ * applied with the real kubectl (1.27 and 1.33, the oldest and newest supported) to kube-sim.
  */
 
 interface Result {
@@ -27,10 +24,10 @@ interface Result {
 const root = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
 
-function kubectl(args: string[], input?: string): Promise<Result> {
+function kubectl(args: string[], input?: string, binary = 'kubectl'): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
-      'kubectl',
+      binary,
       args,
       { cwd: root, env: { PATH: process.env.PATH, HOME: work }, timeout: 30_000 },
       (error, stdout, stderr) => {
@@ -260,44 +257,112 @@ describe('schema validation', () => {
   });
 });
 
-describe('kubectl apply to kube-sim', () => {
-  let sim: KubeSim;
-  let kubeconfig: string;
-  const cluster = (args: string[], input?: string): Promise<Result> =>
-    kubectl(['--kubeconfig', kubeconfig, '--cache-dir', join(work, 'cache'), ...args], input);
+/** `kubectl.<version>` installed beside the `kubectl` on PATH, as test/kube-sim/kubectl.test.ts finds it. */
 
-  beforeAll(async () => {
-    sim = new KubeSim();
-    await sim.listen({ host: '127.0.0.1', port: 0 });
-    kubeconfig = join(work, 'kubeconfig');
-    writeFileSync(kubeconfig, sim.kubeconfig());
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+/**
+ * Test fixture, not the prometheus-operator's CRDs: stand-ins for the two monitoring kinds deploy/
+ * ships, schemaless (`x-kubernetes-preserve-unknown-fields`), so that they can be applied at all.
+ * Their content is checked by the schema validation above.
+ */
+function monitoringCrd(kind: string, plural: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.monitoring.coreos.com` },
+    spec: {
+      group: 'monitoring.coreos.com',
+      scope: 'Namespaced',
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  };
+}
 
-  it('applies the kinds kube-sim serves (Namespace, CRD) and they come back established', async () => {
-    const served = new Set(['Namespace', 'CustomResourceDefinition']);
-    const objects = (await render('deploy')).filter((o) => served.has(o.kind));
-    expect(objects.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'Namespace']);
-    const input = objects.map((o) => stringify(o)).join('---\n');
-    const applied = await cluster(['apply', '-f', '-'], input);
-    expect(applied).toMatchObject({ code: 0 });
-    expect(applied.stdout).toContain('namespace/paiflow-system created');
-    expect(applied.stdout).toContain(
-      'customresourcedefinition.apiextensions.k8s.io/pipelinerunnodes.paiflow.dev created',
-    );
-    expect(
-      await cluster([
-        'wait',
-        '--for=condition=Established',
-        'crd/pipelinerunnodes.paiflow.dev',
-        '--timeout=10s',
-      ]),
-    ).toMatchObject({ code: 0 });
-    const again = await cluster(['apply', '-f', '-'], input);
-    expect(again.stdout).toContain('namespace/paiflow-system unchanged');
-    const ns = await cluster(['get', 'namespace', 'paiflow-system', '-o', 'jsonpath={.metadata.labels}']);
-    expect(JSON.parse(ns.stdout)).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+/** `kind.version.group`, which kubectl resolves whatever the plural. */
+function resourceArg(o: KubeObject): string {
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  return group === '' ? o.kind : `${o.kind}.${version ?? ''}.${group ?? ''}`;
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
+
+for (const version of ['1.27', '1.33']) {
+  const binary = kubectlBinary(version);
+  (binary === undefined ? describe.skip : describe)(`kubectl ${version} apply to kube-sim`, () => {
+    let sim: KubeSim;
+    let kubeconfig: string;
+    const cluster = (args: string[], input?: string): Promise<Result> =>
+      kubectl(
+        ['--kubeconfig', kubeconfig, '--cache-dir', join(work, `cache-${version}`), ...args],
+        input,
+        binary,
+      );
+
+    beforeAll(async () => {
+      sim = new KubeSim();
+      await sim.listen({ host: '127.0.0.1', port: 0 });
+      kubeconfig = join(work, `kubeconfig-${version}`);
+      writeFileSync(kubeconfig, sim.kubeconfig());
+    });
+    afterAll(async () => {
+      await sim.close();
+    });
+
+    it('applies every rendered object; each reads back, and a second apply changes nothing', async () => {
+      const crds = [
+        monitoringCrd('ServiceMonitor', 'servicemonitors'),
+        monitoringCrd('PrometheusRule', 'prometheusrules'),
+      ];
+      expect(await cluster(['apply', '-f', '-'], crds.map((o) => stringify(o)).join('---\n'))).toMatchObject({
+        code: 0,
+      });
+      const objects = await render('deploy');
+      const input = objects.map((o) => stringify(o)).join('---\n');
+
+      const applied = await cluster(['apply', '-f', '-'], input);
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(applied.stdout)).toHaveLength(objects.length);
+      expect(lines(applied.stdout).filter((l) => !l.endsWith(' created'))).toEqual([]);
+
+      const readBack = await Promise.all(
+        objects.map(async (o) => {
+          const namespace = o.metadata.namespace;
+          const got = await cluster([
+            'get',
+            resourceArg(o),
+            o.metadata.name,
+            ...(namespace === undefined ? [] : ['-n', namespace]),
+            '-o',
+            'json',
+          ]);
+          return {
+            object: `${o.kind}/${o.metadata.name}`,
+            code: got.code,
+            stderr: got.stderr,
+            got: got.code === 0 ? (JSON.parse(got.stdout) as KubeObject) : undefined,
+          };
+        }),
+      );
+      expect(readBack.filter((r) => r.code !== 0)).toEqual([]);
+      readBack.forEach((r, i) => {
+        const { metadata, ...content } = objects[i] as KubeObject;
+        expect({ object: r.object, got: r.got }).toMatchObject({
+          object: r.object,
+          got: { ...content, metadata: { name: metadata.name, labels: metadata.labels ?? {} } },
+        });
+      });
+
+      const again = await cluster(['apply', '-f', '-'], input);
+      expect(again).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(again.stdout)).toHaveLength(objects.length);
+      expect(lines(again.stdout).filter((l) => !l.endsWith(' unchanged'))).toEqual([]);
+    });
   });
-});
+}

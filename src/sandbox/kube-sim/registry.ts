@@ -4,6 +4,8 @@ import { customResourceDefinitions } from './builtins/crds.ts';
 import { coreEvents, eventsV1 } from './builtins/events.ts';
 import { leases } from './builtins/leases.ts';
 import { namespaces } from './builtins/namespaces.ts';
+import { permissiveDefinition } from './builtins/permissive-kind.ts';
+import { permissiveKinds } from './builtins/permissive-kinds.ts';
 import { secrets } from './builtins/secrets.ts';
 import { customResourceTypes } from './custom-resource-type.ts';
 import type { ResourceType } from './resource-type.ts';
@@ -21,10 +23,18 @@ const builtinDefinitions: BuiltinDefinition[] = [
   eventsV1,
   leases,
   customResourceDefinitions,
+  ...permissiveKinds.map(permissiveDefinition),
 ];
 
 /** Built-in groups in the order the real server lists them (legacy core group first). */
-const builtinGroupOrder = ['', 'events.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io'];
+const builtinGroupOrder = [
+  '',
+  'apps',
+  'events.k8s.io',
+  'rbac.authorization.k8s.io',
+  'coordination.k8s.io',
+  'apiextensions.k8s.io',
+];
 
 /** Kubernetes version priority: GA > beta > alpha, higher numbers first (`kube-aware` sort). */
 export function compareVersions(a: string, b: string): number {

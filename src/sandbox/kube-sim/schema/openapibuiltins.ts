@@ -1,11 +1,15 @@
 import { bool, gvk, int, metaV1, obj, ref, str, strMap, withMeta } from './openapimeta.ts';
 import type { Schema } from './openapimeta.ts';
+import { permissiveOpenApi } from '../builtins/permissive-kind.ts';
+import { permissiveKinds } from '../builtins/permissive-kinds.ts';
 
 /**
  * The built-in kinds kube-sim serves besides CRDs, with minimal OpenAPI v3 schemas: core/v1
  * Namespace, Secret and Event, events.k8s.io/v1 Event and coordination.k8s.io/v1 Lease. Only the
  * fields the controller uses and their first description sentence, enough for `kubectl explain`,
- * validation and strategic-merge apply of these kinds; not the full upstream schemas.
+ * validation and strategic-merge apply of these kinds; not the full upstream schemas. The kinds of
+ * builtins/permissive-kinds.ts (ServiceAccount, Deployment, RBAC...) follow, with their top-level
+ * fields only.
  */
 
 const objectReference = obj(
@@ -278,4 +282,5 @@ export const builtinKinds: BuiltinKind[] = [
       }),
     },
   },
+  ...permissiveKinds.map(permissiveOpenApi),
 ];

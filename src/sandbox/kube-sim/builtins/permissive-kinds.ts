@@ -1,0 +1,21 @@
+import { clusterRoleBindings } from './clusterrolebindings.ts';
+import { clusterRoles } from './clusterroles.ts';
+import { configMaps } from './configmaps.ts';
+import { deployments } from './deployments.ts';
+import type { PermissiveKind } from './permissive-kind.ts';
+import { roleBindings } from './rolebindings.ts';
+import { roles } from './roles.ts';
+import { serviceAccounts } from './serviceaccounts.ts';
+import { services } from './services.ts';
+
+/** The built-in kinds served with permissive schemas (see permissive-kind.ts), in discovery order. */
+export const permissiveKinds: PermissiveKind[] = [
+  configMaps,
+  serviceAccounts,
+  services,
+  deployments,
+  clusterRoleBindings,
+  clusterRoles,
+  roleBindings,
+  roles,
+];
