@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import { kubectlBinary } from '../support/kubectl-binary.ts';
 import type { Body } from './client.ts';
 import { fixturePath, prn, waitFor } from './helpers.ts';
 
@@ -12,16 +13,6 @@ import { fixturePath, prn, waitFor } from './helpers.ts';
  * Real kubectl binaries (oldest and newest supported) against kube-sim. Each version gets its own
  * server, HOME and discovery cache. Versions whose binary is missing are skipped, saying so.
  */
-
-function kubectlBinary(version: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'kubectl');
-    if (!existsSync(candidate)) continue;
-    const versioned = join(dirname(realpathSync(candidate)), `kubectl.${version}`);
-    return existsSync(versioned) ? versioned : undefined;
-  }
-  return undefined;
-}
 
 interface Result {
   code: number;

@@ -5,6 +5,7 @@ import { KubeSim } from '../../sandbox/kube-sim/kube-sim.ts';
 import { collect, intInRange, parseDuration, parseHostPort } from '../parsers.ts';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../../observability/logger.ts';
+import { logLevelOption } from '../common-options.ts';
 import { listenOrFail, shutdownSignal } from '../serve.ts';
 
 interface KubeSimFlags {
@@ -14,7 +15,7 @@ interface KubeSimFlags {
   token?: string;
   historyLimit: number;
   bookmarkInterval: number;
-  logLevel: string;
+  logLevel: LevelWithSilent;
 }
 
 /** The objects of a YAML file (multi-document, `kind: List` expanded). */
@@ -86,14 +87,10 @@ export function kubeSimCommand(): Command {
         .argParser(parseDuration)
         .default(60_000, '1m'),
     )
-    .addOption(
-      option('--log-level <level>', 'pino log level', 'LOG_LEVEL')
-        .choices(['debug', 'info', 'warn', 'error', 'silent'])
-        .default('info'),
-    )
+    .addOption(logLevelOption('KUBE_SIM_LOG_LEVEL'))
     .action(async (flags: KubeSimFlags, command: Command) => {
       const logger = createLogger({
-        level: flags.logLevel as LevelWithSilent,
+        level: flags.logLevel,
         format: 'json',
         component: 'kube-sim',
       });

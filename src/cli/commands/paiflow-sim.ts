@@ -17,6 +17,7 @@ import {
 } from '../parsers.ts';
 import type { LevelWithSilent } from 'pino';
 import { createLogger } from '../../observability/logger.ts';
+import { logLevelOption } from '../common-options.ts';
 import { listenOrFail, shutdownSignal } from '../serve.ts';
 
 /**
@@ -38,7 +39,7 @@ interface PaiflowSimFlags {
   throttleBurst?: number;
   throttleStatus: '400' | '429';
   retryAfter: 'auto' | 'off' | number;
-  logLevel: string;
+  logLevel: LevelWithSilent;
 }
 
 /**
@@ -112,14 +113,10 @@ export function paiflowSimCommand(): Command {
         .argParser(keywordOrDuration('auto', 'off'))
         .default('auto'),
     )
-    .addOption(
-      option('--log-level <level>', 'pino log level', 'LOG_LEVEL')
-        .choices(['debug', 'info', 'warn', 'error', 'silent'])
-        .default('info'),
-    )
+    .addOption(logLevelOption('PAIFLOW_SIM_LOG_LEVEL'))
     .action(async (flags: PaiflowSimFlags, command: Command) => {
       const logger = createLogger({
-        level: flags.logLevel as LevelWithSilent,
+        level: flags.logLevel,
         format: 'json',
         component: 'paiflow-sim',
       });

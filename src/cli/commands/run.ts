@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../../clock/clock.ts';
 import type { Manager } from '../../app/manager.ts';
-import { createLogger, LOG_FORMATS, LOG_LEVELS } from '../../observability/logger.ts';
+import { createLogger, LOG_FORMATS } from '../../observability/logger.ts';
 import {
   checkEndpointAllowList,
   DEFAULT_ENDPOINT_ALLOW_LIST,
@@ -23,6 +23,7 @@ import {
 import type { LoadedKubeConfig, RunFlags } from '../run-config.ts';
 import { shutdownSignal } from '../serve.ts';
 import { packageVersion } from '../version.ts';
+import { logLevelOption } from '../common-options.ts';
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -168,7 +169,7 @@ export function runCommand(): Command {
         .argParser(parseDuration)
         .default(30_000, '30s'),
     )
-    .addOption(option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
+    .addOption(logLevelOption('PAIFLOW_LOG_LEVEL'))
     .addOption(
       option('--log-format <format>', 'json: one object per line; text: for terminals')
         .choices(LOG_FORMATS)
