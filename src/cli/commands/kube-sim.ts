@@ -44,8 +44,8 @@ export function kubeSimCommand(): Command {
     new Option(flags, description).env(`KUBE_SIM_${env}`);
   return new Command('kube-sim')
     .description(
-      'only the Kubernetes API test server (in memory; discovery, OpenAPI, namespaces, secrets, events, leases, ' +
-        'CRDs and their resources); writes a kubeconfig; test controls under /_sim/',
+      'only the Kubernetes API test server (in memory; discovery, OpenAPI, CRDs and their resources, and the ' +
+        'built-in kinds listed in docs/kube-sim.md); writes a kubeconfig; test controls under /_sim/',
     )
     .addOption(
       option('--listen <host:port>', 'address to listen on (port 0: any free port)', 'LISTEN')

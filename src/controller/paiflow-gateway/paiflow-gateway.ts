@@ -55,7 +55,7 @@ const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
 
 /**
  * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a global
- * concurrency limit, and single-flight for identical concurrent requests (issue #4, item 3).
+ * concurrency limit, and single-flight for identical concurrent requests.
  * Guarantee: over any window of `w` seconds, the requests sent for one identity never exceed
  * `burst + qps * w`.
  *
