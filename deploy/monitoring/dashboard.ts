@@ -67,10 +67,11 @@ function overview(): Builder<Panel>[] {
     }),
     singleStat({
       title: 'Failed nodes in range',
-      description: 'Nodes that ended Failed, Terminated or Skipped during the selected time range.',
+      description:
+        'Nodes that ended Failed or Terminated during the selected time range (Skipped nodes, a branch not taken, are not failures).',
       targets: [
         query(
-          `sum(increase(paiflow_node_completions_total{${NS}, status=~"Failed|Terminated|Skipped"}[$__range]))`,
+          `sum(increase(paiflow_node_completions_total{${NS}, status=~"Failed|Terminated"}[$__range]))`,
           'failed',
         ),
       ],
@@ -181,7 +182,7 @@ function staleAndStalled(): Builder<Panel>[] {
     graph({
       title: 'Stalled resources by reason',
       description:
-        'Stalled=True by namespace and reason. Failed/Terminated/Skipped: PaiflowNodeFailed; ' +
+        'Stalled=True by namespace and reason. Failed/Terminated: PaiflowNodeFailed; ' +
         'other reasons (configuration): PaiflowResourcesStalled.',
       targets: [
         query(

@@ -22,9 +22,10 @@ import type {
 const child: Required<ChildNodeStatus> = {
   nodeId: 'node-train0001-worker-0',
   nodeName: 'worker-0',
-  status: 'Succeeded',
+  status: 'Failed',
   startedAt: '2025-03-01T09:58:20.000Z',
   finishedAt: '2025-03-01T09:59:20.000Z',
+  message: 'ERROR: OOMKilled',
 };
 const ready: Required<Condition> = {
   type: 'Ready',
@@ -154,6 +155,7 @@ describe('the TypeScript types and the CRD schema agree', () => {
       phaseLength: at('status.phase')?.maxLength,
       nodeIdLength: at('status.nodeId')?.maxLength,
       nodeNameLength: at('status.nodeName')?.maxLength,
+      childMessageLength: at('status.children[].message')?.maxLength,
       reconcileRequestLength: at('status.lastHandledReconcileAt')?.maxLength,
       conditionMessageLength: at('status.conditions[].message')?.maxLength,
     }).toEqual(STATUS_BOUNDS);

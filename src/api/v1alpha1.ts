@@ -62,6 +62,8 @@ export interface ChildNodeStatus {
   status: string;
   startedAt?: string;
   finishedAt?: string;
+  /** For a failed or terminated child: the error text PAI gave in its RuntimeInfo (bounded). */
+  message?: string;
 }
 
 export interface PipelineRunNodeStatus {
@@ -116,6 +118,8 @@ export const STATUS_BOUNDS = {
   nodeIdLength: 128,
   /** Length of node names (status, children). */
   nodeNameLength: 256,
+  /** Length of a child's `message`. */
+  childMessageLength: 512,
   /** Length of `status.lastHandledReconcileAt`. */
   reconcileRequestLength: 256,
   /** Length of a condition's message (metav1.Condition's own bound). */

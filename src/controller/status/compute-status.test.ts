@@ -124,7 +124,20 @@ describe('computeStatus: the conditions table', () => {
         ],
       },
     },
-    ...['Failed', 'Terminated', 'Skipped'].map((phase) => ({
+    {
+      name: 'Skipped (neutral: a branch not taken is not a failure)',
+      input: observed(node({ status: 'Skipped' })),
+      want: {
+        phase: 'Skipped',
+        conditions: [
+          'Ready=True/Skipped',
+          'Reconciling=False/Skipped',
+          'Stalled=False/Skipped',
+          'Synced=True/Polled',
+        ],
+      },
+    },
+    ...['Failed', 'Terminated'].map((phase) => ({
       name: phase,
       input: observed(node({ status: phase })),
       want: {
@@ -297,6 +310,17 @@ describe('computeStatus: a whole observation', () => {
       want: 'Node "dlc-train" (node-train0001) failed at 2025-03-01T10:00:00.000Z',
     },
     {
+      name: 'failed, with the error text of its RuntimeInfo',
+      input: {
+        status: 'Failed',
+        runtimeInfo: {
+          raw: '{"ERROR":"OOMKilled","DLC_JOB_URL":"u"}',
+          parsed: { ERROR: 'OOMKilled', DLC_JOB_URL: 'u' },
+        },
+      },
+      want: 'Node "dlc-train" (node-train0001) failed; PAI says: ERROR: OOMKilled',
+    },
+    {
       name: 'terminated',
       input: { status: 'Terminated' },
       want: 'Node "dlc-train" (node-train0001) was terminated',
@@ -304,7 +328,7 @@ describe('computeStatus: a whole observation', () => {
     {
       name: 'skipped',
       input: { status: 'Skipped' },
-      want: 'Node "dlc-train" (node-train0001) was skipped, typically because a node it depends on failed',
+      want: 'Node "dlc-train" (node-train0001) was skipped by PAI: its branch was not taken, or a node it depends on did not succeed (that node reports its own failure)',
     },
     {
       name: 'suspended in PAI',
@@ -388,6 +412,65 @@ describe('computeStatus: lenient inputs', () => {
         childrenTotal: 1,
         childrenTruncated: false,
         progress: '1/1',
+      },
+    },
+    {
+      name: 'skipped children are counted apart, never as done work or failures',
+      input: [
+        node({ status: 'Succeeded' }),
+        ...['a', 'b', 'c'].map((id) => node({ nodeId: `node-${id}`, status: 'Succeeded' })),
+        ...['d', 'e'].map((id) => node({ nodeId: `node-${id}`, status: 'Skipped', startedAt: undefined })),
+      ],
+      want: {
+        childrenTotal: 5,
+        progress: '3/5, 2 skipped',
+        conditions: expect.arrayContaining([
+          expect.objectContaining({ type: 'Ready', status: 'True' }),
+        ]) as unknown,
+      },
+    },
+    {
+      name: 'a failed node names its failed children with the error text PAI gave',
+      input: [
+        node({ status: 'Failed' }),
+        node({ nodeId: 'node-x', nodeName: 'extract', status: 'Succeeded' }),
+        node({
+          nodeId: 'node-t',
+          nodeName: 'transform',
+          status: 'Failed',
+          runtimeInfo: { raw: '{"ERROR":"OOMKilled"}', parsed: { ERROR: 'OOMKilled' } },
+        }),
+        node({ nodeId: 'node-l', nodeName: 'load', status: 'Skipped', startedAt: undefined }),
+      ],
+      want: {
+        progress: '2/3, 1 skipped',
+        conditions: expect.arrayContaining([
+          expect.objectContaining({
+            type: 'Ready',
+            status: 'False',
+            reason: 'Failed',
+            message:
+              'Node "dlc-train" (node-train0001) failed; failed: node "transform" (node-t) Failed: ERROR: OOMKilled',
+          }),
+        ]) as unknown,
+      },
+    },
+    {
+      name: 'at most three failed children are named, the rest counted',
+      input: [
+        node({ status: 'Failed' }),
+        ...['1', '2', '3', '4', '5'].map((id) =>
+          node({ nodeId: `node-${id}`, nodeName: '', status: 'Terminated' }),
+        ),
+      ],
+      want: {
+        conditions: expect.arrayContaining([
+          expect.objectContaining({
+            type: 'Ready',
+            message:
+              'Node "dlc-train" (node-train0001) failed; failed: node node-1 Terminated, node node-2 Terminated, node node-3 Terminated and 2 more',
+          }),
+        ]) as unknown,
       },
     },
     {

@@ -9,7 +9,9 @@ import type { NodeStatus } from '../../paiflow/types.ts';
 import { findCondition, setCondition } from './conditions.ts';
 import { resolveStatusLimits } from './limits.ts';
 import type { StatusLimits } from './limits.ts';
-import { nodeLabel, observeNode, previousObservation } from './observe.ts';
+import { failureDetail, errorText } from './failure-detail.ts';
+import { nodeLabel } from './node-label.ts';
+import { observeNode, previousObservation } from './observe.ts';
 import type { Observation, ObservedNode } from './observe.ts';
 import { canonicalPaiStatus, classifyPaiStatus, isKnownPaiStatus, isTerminal } from './pai-status.ts';
 import { reconcileRequestEcho } from './reconcile-request.ts';
@@ -100,15 +102,28 @@ function nodeState(observation: ObservedNode, spec: PipelineRunNodeSpec): State 
         reason: StateReason.Succeeded,
         message: `${who} succeeded${at}`,
       };
+    case 'skipped':
+      return {
+        ready: 'True',
+        reconciling: false,
+        stalled: false,
+        reason: StateReason.Skipped,
+        message: `${who} was skipped by PAI${at}: its branch was not taken, or a node it depends on did not succeed (that node reports its own failure)`,
+      };
     case 'failed': {
       const reason = canonicalPaiStatus(phase) ?? StateReason.Failed;
-      const what =
-        reason === StateReason.Skipped
-          ? 'was skipped, typically because a node it depends on failed'
-          : reason === StateReason.Terminated
-            ? `was terminated${at}`
-            : `failed${at}`;
-      return { ready: 'False', reconciling: false, stalled: true, reason, message: `${who} ${what}` };
+      const what = reason === StateReason.Terminated ? `was terminated${at}` : `failed${at}`;
+      const detail = failureDetail(
+        errorText(observation.runtimeInfo, observation.runtimeInfoRaw),
+        observation.children,
+      );
+      return {
+        ready: 'False',
+        reconciling: false,
+        stalled: true,
+        reason,
+        message: `${who} ${what}${detail}`,
+      };
     }
     case 'suspended':
       return {

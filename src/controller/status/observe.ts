@@ -1,8 +1,9 @@
 import { STATUS_BOUNDS } from '../../api/v1alpha1.ts';
 import type { ChildNodeStatus, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
 import type { JsonValue, NodeStatus } from '../../paiflow/types.ts';
+import { errorText } from './failure-detail.ts';
 import type { StatusLimits } from './limits.ts';
-import { isTerminal } from './pai-status.ts';
+import { classifyPaiStatus, isTerminal } from './pai-status.ts';
 import { parseTime } from './time.ts';
 import { truncate } from './truncate.ts';
 
@@ -48,11 +49,6 @@ export function previousObservation(status: PipelineRunNodeStatus | undefined): 
   return out;
 }
 
-/** How messages name a node: `node "train" (node-1)`, or `node node-1` when it has no name. */
-export function nodeLabel(nodeId: string, nodeName: string | undefined): string {
-  return nodeName === undefined || nodeName === '' ? `node ${nodeId}` : `node "${nodeName}" (${nodeId})`;
-}
-
 function stringify(value: JsonValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -76,12 +72,17 @@ function runtimeInfoMap(
 }
 
 function child(node: NodeStatus): ChildNodeStatus {
+  const message =
+    classifyPaiStatus(node.status) === 'failed'
+      ? errorText(node.runtimeInfo.parsed, node.runtimeInfo.raw, STATUS_BOUNDS.childMessageLength)
+      : undefined;
   return {
     nodeId: truncate(node.nodeId, STATUS_BOUNDS.nodeIdLength),
     ...(node.nodeName === '' ? {} : { nodeName: truncate(node.nodeName, STATUS_BOUNDS.nodeNameLength) }),
     status: truncate(node.status, STATUS_BOUNDS.phaseLength),
     ...(node.startedAt === undefined ? {} : { startedAt: node.startedAt }),
     ...(node.finishedAt === undefined ? {} : { finishedAt: node.finishedAt }),
+    ...(message === undefined ? {} : { message }),
   };
 }
 
@@ -115,7 +116,8 @@ export function observeNode(
     descendants.push(node);
   }
   const sorted = descendants.toSorted(byStartThenId);
-  const finished = descendants.filter((node) => isTerminal(node.status)).length;
+  const skipped = descendants.filter((node) => classifyPaiStatus(node.status) === 'skipped').length;
+  const finished = descendants.filter((node) => isTerminal(node.status)).length - skipped;
   const { parsed, raw } = tracked.runtimeInfo;
   const runtimeInfo = parsed === undefined ? undefined : runtimeInfoMap(parsed, limits);
   const children = sorted.slice(0, limits.maxChildren).map(child);
@@ -135,9 +137,10 @@ export function observeNode(
     childrenTotal: descendants.length,
     childrenTruncated: descendants.length > children.length,
     // A node without descendants counts itself, so a single-step run still shows 0/1 then 1/1.
+    // Skipped children are counted apart: a branch not taken is neither done work nor a failure.
     progress:
       descendants.length === 0
         ? `${isTerminal(tracked.status) ? 1 : 0}/1`
-        : `${finished}/${descendants.length}`,
+        : `${finished}/${descendants.length}${skipped === 0 ? '' : `, ${skipped} skipped`}`,
   };
 }

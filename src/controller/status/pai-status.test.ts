@@ -28,7 +28,7 @@ describe('classifyPaiStatus', () => {
     },
     { name: 'Failed', input: 'Failed', want: { cls: 'failed', terminal: true, known: true } },
     { name: 'Terminated', input: 'Terminated', want: { cls: 'failed', terminal: true, known: true } },
-    { name: 'Skipped', input: 'Skipped', want: { cls: 'failed', terminal: true, known: true } },
+    { name: 'Skipped', input: 'Skipped', want: { cls: 'skipped', terminal: true, known: true } },
     { name: 'Suspended', input: 'Suspended', want: { cls: 'suspended', terminal: false, known: true } },
     {
       name: 'other case and blanks',

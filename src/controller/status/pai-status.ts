@@ -3,8 +3,11 @@
  * (docs/paiflow-api reference §4), so this is the project's working rule, in one place.
  */
 
-/** The four things a PAI status can mean: keep polling, done well, done badly, paused in PAI. */
-export type PaiStatusClass = 'progressing' | 'succeeded' | 'failed' | 'suspended';
+/**
+ * The five things a PAI status can mean: keep polling, done well, done badly, not run (a branch not
+ * taken, or downstream of a failure: neutral, never a failure by itself), paused in PAI.
+ */
+export type PaiStatusClass = 'progressing' | 'succeeded' | 'failed' | 'skipped' | 'suspended';
 
 /** Each documented status, its class, and the spelling reasons use when it differs. */
 const TABLE: readonly (readonly [status: string, cls: PaiStatusClass, canonical?: string])[] = [
@@ -20,8 +23,9 @@ const TABLE: readonly (readonly [status: string, cls: PaiStatusClass, canonical?
   ['Succeed', 'succeeded', 'Succeeded'],
   ['Failed', 'failed'],
   ['Terminated', 'failed'],
-  // PAI skips a node whose upstream failed: the run did not do what was asked.
-  ['Skipped', 'failed'],
+  // PAI skips a node whose branch was not taken (a condition evaluated false) as well as one whose
+  // upstream failed; the failure, if any, is reported by the failed node itself, so Skipped is neutral.
+  ['Skipped', 'skipped'],
   ['Suspended', 'suspended'],
 ];
 
@@ -41,8 +45,8 @@ function key(status: string): string {
 }
 
 /**
- * Classifies a PAI status: `Succeeded`/`Succeed` succeeded; `Failed`/`Terminated`/`Skipped` failed;
- * `Suspended` suspended; everything else, `Unknown` and values nobody has documented included,
+ * Classifies a PAI status: `Succeeded`/`Succeed` succeeded; `Failed`/`Terminated` failed; `Skipped`
+ * skipped; `Suspended` suspended; everything else, `Unknown` and values nobody has documented included,
  * progressing (keep polling, never crash). Case-insensitive.
  */
 export function classifyPaiStatus(status: string): PaiStatusClass {
@@ -63,8 +67,8 @@ export function canonicalPaiStatus(status: string): string | undefined {
   return KNOWN.get(key(status))?.canonical;
 }
 
-/** True when the node has finished for good (succeeded or failed): it is never polled again. */
+/** True when the node has finished for good (succeeded, failed or skipped): it is never polled again. */
 export function isTerminal(status: string): boolean {
   const cls = classifyPaiStatus(status);
-  return cls === 'succeeded' || cls === 'failed';
+  return cls === 'succeeded' || cls === 'failed' || cls === 'skipped';
 }

@@ -13,7 +13,10 @@ export const StateReason = {
   Failed: 'Failed',
   /** Stopped by a user in PAI. */
   Terminated: 'Terminated',
-  /** Not run by PAI, typically because a node it depends on failed. */
+  /**
+   * Not run by PAI: its branch was not taken, or a node it depends on did not succeed. Neutral, like
+   * Succeeded (Ready=True): a failure upstream is reported by the node that failed.
+   */
   Skipped: 'Skipped',
   /** Suspended in PAI (e.g. waiting for a manual approval). */
   NodeSuspended: 'NodeSuspended',

@@ -81,10 +81,10 @@ describe('transitions', () => {
       want: ['Warning/Failed: Node "train" (node-a) failed at 2025-03-01T10:01:05.000Z (ran 1h1m5s)'],
     },
     {
-      name: 'Running -> Skipped, no times',
+      name: 'Initialized -> Skipped, no times: a Normal Event, never a Warning',
       input: [node('Initialized'), node('Skipped')],
       want: [
-        'Warning/Failed: Node "train" (node-a) was skipped, typically because a node it depends on failed',
+        'Normal/Skipped: Node "train" (node-a) was skipped by PAI: its branch was not taken, or a node it depends on did not succeed (that node reports its own failure)',
       ],
     },
     {

@@ -1,6 +1,6 @@
 import type { Condition, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
 import { findCondition } from './conditions.ts';
-import { nodeLabel } from './observe.ts';
+import { nodeLabel } from './node-label.ts';
 import { classifyPaiStatus } from './pai-status.ts';
 import type { PaiStatusClass } from './pai-status.ts';
 import { StateReason } from './reasons.ts';
@@ -11,6 +11,7 @@ export type StatusEventReason =
   | 'Started'
   | 'Succeeded'
   | 'Failed'
+  | 'Skipped'
   | 'NodeSuspended'
   | 'Suspended'
   | 'Resumed'
@@ -58,7 +59,8 @@ function isSuspendedBySpec(ready: Condition | undefined): boolean {
 
 /**
  * The Events a status change deserves, computed from the two statuses alone: the node started,
- * succeeded, failed (also terminated or skipped) or was suspended in PAI; polling was suspended or
+ * succeeded, failed (or was terminated), was skipped (a Normal Event: skipping is not a failure) or
+ * was suspended in PAI; polling was suspended or
  * resumed by spec.suspend; polling started failing (or fails for a new reason) or recovered.
  * Because only persisted state is compared, a controller restart (previous = the stored status)
  * emits nothing twice, and repeated identical failures emit one Event, not one per poll.
@@ -88,6 +90,7 @@ export function transitions(
     if (after !== before) {
       if (after === 'succeeded') emit('Normal', 'Succeeded', `${readyMessage(next)}${took(next)}`);
       if (after === 'failed') emit('Warning', 'Failed', `${readyMessage(next)}${took(next)}`);
+      if (after === 'skipped') emit('Normal', 'Skipped', readyMessage(next));
       if (after === 'suspended') emit('Normal', 'NodeSuspended', readyMessage(next));
     }
   }

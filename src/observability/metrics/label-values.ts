@@ -54,7 +54,6 @@ export const POLL_ERROR_REASONS = [
 export const STALLED_REASONS = [
   'Failed',
   'Terminated',
-  'Skipped',
   'Unauthorized',
   'Forbidden',
   'NotFound',

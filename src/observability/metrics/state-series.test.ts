@@ -59,7 +59,6 @@ describe('stateSeries', () => {
     expect(text(series.paiflow_resources_stalled)).toEqual([
       '{namespace="ml",reason="Failed"} 1',
       '{namespace="ml",reason="Terminated"} 0',
-      '{namespace="ml",reason="Skipped"} 0',
       '{namespace="ml",reason="Unauthorized"} 0',
       '{namespace="ml",reason="Forbidden"} 0',
       '{namespace="ml",reason="NotFound"} 0',
