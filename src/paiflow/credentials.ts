@@ -56,6 +56,11 @@ export interface CredentialsProvider {
   readonly identity: string;
   /** Rejects with a PaiflowError (reason `CredentialsNotFound`, or `Cancelled` on abort). */
   getCredentials(signal?: AbortSignal): Promise<AccessCredentials>;
+  /**
+   * Forgets what it holds, so the next getCredentials fetches afresh: called when PAIFlow said the
+   * STS token expired before the provider thought it would (clock skew, a revoked session).
+   */
+  refresh?(): void;
 }
 
 function credentialsError(message: string): PaiflowError {
@@ -121,6 +126,11 @@ interface ChainCredential {
 export class DefaultChainCredentialsProvider implements CredentialsProvider {
   readonly identity = 'default-chain';
   #chain: ChainCredential | undefined;
+
+  /** Rebuilds the chain on the next call: a new chain asks STS (or re-reads the token file) anew. */
+  refresh(): void {
+    this.#chain = undefined;
+  }
 
   async getCredentials(signal?: AbortSignal): Promise<AccessCredentials> {
     if (signal?.aborted === true) throw cancelledError(OPERATION, signal.reason);

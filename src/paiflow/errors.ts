@@ -93,6 +93,19 @@ const UNAUTHORIZED_CODES = [
   /^SignatureNonceUsed$/,
 ];
 
+// Alibaba's codes for an STS token past its expiry (`InvalidSecurityToken.Expired` is the documented
+// one; products spell it differently).
+const EXPIRED_TOKEN_CODE =
+  /^(InvalidSecurityToken\.Expired?|SecurityToken\.?Expired|InvalidSecurityToken\.TokenExpired)$/i;
+
+/**
+ * True for a rejection of an expired STS security token: refreshing the credentials (re-reading the
+ * Secret, asking the credential chain again) may fix it at once, unlike other Unauthorized errors.
+ */
+export function isExpiredSecurityToken(err: unknown): boolean {
+  return err instanceof PaiflowError && EXPIRED_TOKEN_CODE.test(err.code);
+}
+
 /**
  * Decides kind and reason of an error response from its HTTP status and Alibaba `Code`. The order
  * matters: throttling is recognised by code whatever the status (products answer 400 or 429), and

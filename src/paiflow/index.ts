@@ -18,6 +18,7 @@ export {
 } from './endpoint.ts';
 export {
   classifyPaiflowError,
+  isExpiredSecurityToken,
   isRetryable,
   PaiflowError,
   type PaiflowErrorKind,

@@ -160,6 +160,8 @@ function parseRun(value: unknown, operation: string, where: string): PipelineRun
     name: typeof value.Name === 'string' && value.Name !== '' ? value.Name : undefined,
     startedAt: normalizeTimestamp(value.StartedAt),
     finishedAt: normalizeTimestamp(value.FinishedAt),
+    message:
+      typeof value.Message === 'string' && value.Message.trim() !== '' ? value.Message.trim() : undefined,
   };
   for (const [key, field] of Object.entries(optional)) {
     if (field !== undefined) run[key as keyof typeof optional] = field;

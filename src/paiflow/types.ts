@@ -64,6 +64,8 @@ export interface PipelineRunStatus {
   name?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** What PAI says about the run's state (GetPipelineRun's `Message`, e.g. why it failed); verbatim. */
+  message?: string;
 }
 
 export interface GetPipelineRunResult extends PipelineRunStatus {

@@ -10,7 +10,7 @@ import { isNotFound, kubeErrorInfo } from '../../kube/api-errors.ts';
 import type { EventRecorder } from '../../kube/event-recorder.ts';
 import type { PipelineRunNodeApi } from '../../kube/pipelinerunnode-api.ts';
 import type { SecretReader } from '../../kube/secret-reader.ts';
-import { PaiflowError } from '../../paiflow/index.ts';
+import { isExpiredSecurityToken, PaiflowError } from '../../paiflow/index.ts';
 import { splitKey } from '../controller.ts';
 import type { PaiflowGateway } from '../paiflow-gateway/index.ts';
 import { RetryableError, type ReconcileContext, type Reconciler, type Result } from '../reconcile-result.ts';
@@ -57,6 +57,20 @@ export interface PipelineRunNodeReconcilerOptions {
     previous: PipelineRunNodeStatus | undefined,
     next: PipelineRunNodeStatus,
   ) => void;
+}
+
+/** The failure when PAIFlow still finds the STS token expired after the credentials were read afresh. */
+function expiredAfterRefresh(resolved: ResolvedTarget): Extract<PollOutcome, { kind: 'failed' }> {
+  const secret = resolved.credentialsSecret;
+  return {
+    kind: 'failed',
+    reason: 'Unauthorized',
+    permanent: true,
+    message:
+      secret === undefined
+        ? "the controller's own STS credentials have expired, and the default credential chain gave no fresh ones: check its source (RRSA token file, role, profile)"
+        : `the STS security token in Secret ${secret.namespace}/${secret.name} (key securityToken) has expired, and re-reading the Secret gave no fresh one: renew securityToken together with the AccessKey pair issued with it`,
+  };
 }
 
 /**
@@ -161,63 +175,25 @@ export class PipelineRunNodeReconciler implements Reconciler {
     resource: PipelineRunNode,
     context: ReconcileContext,
   ): Promise<PollOutcome & { retryAfterMs?: number }> {
-    let resolved: ResolvedTarget;
+    let resolved = await this.#resolve(resource);
+    if ('kind' in resolved) return resolved;
     try {
-      resolved = await this.#o.resolver.resolve(resource);
-    } catch (error) {
-      if (error instanceof ResolveError)
-        return { kind: 'failed', reason: error.reason, message: error.message, permanent: true };
-      const info = kubeErrorInfo(error);
-      if (info.status === 403) {
-        return {
-          kind: 'failed',
-          reason: 'Forbidden',
-          message: `reading a Secret was forbidden (${info.summary}): grant the controller get on secrets in this namespace`,
-          permanent: true,
-        };
+      try {
+        return await this.#observe(resource, resolved, context);
+      } catch (error) {
+        if (!isExpiredSecurityToken(error)) throw error;
+        // STS tokens expire, and whoever renews them (a rotator writing the Secret, the credential
+        // chain) may have done so since they were read: read them afresh and try once more.
+        context.log.info({ code: (error as PaiflowError).code }, 'STS token expired: refreshing credentials');
+        resolved = await this.#refresh(resource, resolved);
+        if ('kind' in resolved) return resolved;
+        try {
+          return await this.#observe(resource, resolved, context);
+        } catch (again) {
+          if (isExpiredSecurityToken(again)) return expiredAfterRefresh(resolved);
+          throw again;
+        }
       }
-      throw new RetryableError({
-        message: `reading Secrets failed: ${info.summary}`,
-        reason: 'SecretReadFailed',
-        retryAfterMs: info.retryAfterMs,
-        cause: error,
-      });
-    }
-    const { spec } = resource;
-    const tokenId = resolved.tokenId;
-    try {
-      const nodeId =
-        spec.nodeId ?? resource.status?.nodeId ?? (await this.#rootNode(resource, resolved, context));
-      if (nodeId === undefined)
-        return {
-          kind: 'pending',
-          message: `pipeline run ${spec.pipelineRunId} has not started yet: it has no root node`,
-        };
-      const query = (type: 'Logical' | 'Physical', depth: number | undefined) =>
-        this.#o.gateway.listPipelineRunNodeStatus(
-          resolved.target,
-          {
-            pipelineRunId: spec.pipelineRunId,
-            nodeId,
-            ...(depth !== undefined && { depth }),
-            type,
-            ...(tokenId !== undefined && { tokenId }),
-          },
-          { signal: context.signal },
-        );
-      if (spec.type !== 'Physical') {
-        return { kind: 'observed', nodeId, nodes: (await query('Logical', spec.depth)).nodes };
-      }
-      // Type=Physical lists the containers' nodes, not the logical node itself, whose status is
-      // what `phase` and the conditions report: ask for it too (Depth 1), and show the physical
-      // nodes as its children.
-      const [logical, physical] = await Promise.all([query('Logical', 1), query('Physical', spec.depth)]);
-      const tracked = logical.nodes.filter((n) => n.nodeId === nodeId);
-      return {
-        kind: 'observed',
-        nodeId,
-        nodes: [...tracked, ...physical.nodes.filter((n) => n.nodeId !== nodeId)],
-      };
     } catch (error) {
       if (!(error instanceof PaiflowError)) throw error;
       if (error.reason === 'Cancelled')
@@ -240,20 +216,113 @@ export class PipelineRunNodeReconciler implements Reconciler {
     }
   }
 
-  async #rootNode(
+  /** Endpoint, credentials and share token, or the failure that stops the poll. */
+  async #resolve(
+    resource: PipelineRunNode,
+  ): Promise<ResolvedTarget | Extract<PollOutcome, { kind: 'failed' }>> {
+    try {
+      return await this.#o.resolver.resolve(resource);
+    } catch (error) {
+      if (error instanceof ResolveError)
+        return { kind: 'failed', reason: error.reason, message: error.message, permanent: true };
+      const info = kubeErrorInfo(error);
+      if (info.status === 403) {
+        return {
+          kind: 'failed',
+          reason: 'Forbidden',
+          message: `reading a Secret was forbidden (${info.summary}): grant the controller get on secrets in this namespace`,
+          permanent: true,
+        };
+      }
+      throw new RetryableError({
+        message: `reading Secrets failed: ${info.summary}`,
+        reason: 'SecretReadFailed',
+        retryAfterMs: info.retryAfterMs,
+        cause: error,
+      });
+    }
+  }
+
+  /** Resolves again with the credentials read afresh: the Secret from the API, the chain rebuilt. */
+  async #refresh(
+    resource: PipelineRunNode,
+    stale: ResolvedTarget,
+  ): Promise<ResolvedTarget | Extract<PollOutcome, { kind: 'failed' }>> {
+    if (stale.credentialsSecret === undefined) stale.target.credentials.refresh?.();
+    else this.#o.secrets.invalidate(stale.credentialsSecret.namespace, stale.credentialsSecret.name);
+    return this.#resolve(resource);
+  }
+
+  /** Asks PAIFlow about the tracked node (resolving the run's root node first when needed). */
+  async #observe(
     resource: PipelineRunNode,
     resolved: ResolvedTarget,
     context: ReconcileContext,
-  ): Promise<string | undefined> {
-    const run = await this.#o.gateway.getPipelineRun(
-      resolved.target,
-      {
-        pipelineRunId: resource.spec.pipelineRunId,
-        ...(resolved.tokenId !== undefined && { tokenId: resolved.tokenId }),
-      },
-      { signal: context.signal },
-    );
-    return run.nodeId;
+  ): Promise<PollOutcome> {
+    const { spec } = resource;
+    const tokenId = resolved.tokenId;
+    let nodeId = spec.nodeId ?? resource.status?.nodeId;
+    if (nodeId === undefined) {
+      const run = await this.#o.gateway.getPipelineRun(
+        resolved.target,
+        { pipelineRunId: spec.pipelineRunId, ...(tokenId !== undefined && { tokenId }) },
+        { signal: context.signal },
+      );
+      if (run.nodeId === undefined) {
+        // A run that failed before it was scheduled, or was terminated while queued, never gets a
+        // root node: its own status is all there will ever be to report.
+        return isTerminal(run.status)
+          ? { kind: 'runEnded', status: run.status, finishedAt: run.finishedAt, message: run.message }
+          : {
+              kind: 'pending',
+              message: `pipeline run ${spec.pipelineRunId} has not started yet: it has no root node`,
+            };
+      }
+      nodeId = run.nodeId;
+    }
+    const trackedId = nodeId;
+    const query = (type: 'Logical' | 'Physical', depth: number | undefined) =>
+      this.#o.gateway.listPipelineRunNodeStatus(
+        resolved.target,
+        {
+          pipelineRunId: spec.pipelineRunId,
+          nodeId: trackedId,
+          ...(depth !== undefined && { depth }),
+          type,
+          ...(tokenId !== undefined && { tokenId }),
+        },
+        { signal: context.signal },
+      );
+    if (spec.type !== 'Physical') {
+      return { kind: 'observed', nodeId: trackedId, nodes: (await query('Logical', spec.depth)).nodes };
+    }
+    // Type=Physical lists the containers' nodes, not the logical node itself, whose status is what
+    // `phase` and the conditions report: ask for it too (Depth 1), and show the physical nodes as its
+    // children. The logical answer is the one that matters: a failed physical query only leaves the
+    // children as last observed, and says so.
+    const [logical, physical] = await Promise.allSettled([
+      query('Logical', 1),
+      query('Physical', spec.depth),
+    ]);
+    if (logical.status === 'rejected') throw logical.reason;
+    const tracked = logical.value.nodes.filter((n) => n.nodeId === trackedId);
+    if (physical.status === 'fulfilled') {
+      return {
+        kind: 'observed',
+        nodeId: trackedId,
+        nodes: [...tracked, ...physical.value.nodes.filter((n) => n.nodeId !== trackedId)],
+      };
+    }
+    const error: unknown = physical.reason;
+    if (!(error instanceof PaiflowError) || error.reason === 'Cancelled' || isExpiredSecurityToken(error)) {
+      throw error;
+    }
+    return {
+      kind: 'observed',
+      nodeId: trackedId,
+      nodes: tracked,
+      detailMissing: { reason: error.reason, message: error.message },
+    };
   }
 
   async #emit(

@@ -22,8 +22,18 @@ import { truncate } from './truncate.ts';
 
 /** What one reconcile learnt, as the reconciler tells computeStatus. */
 export type PollOutcome =
-  /** PAIFlow answered: `nodes` is the response, the tracked node (found by `nodeId`) and its descendants. */
-  | { kind: 'observed'; nodeId: string; nodes: readonly NodeStatus[] }
+  /**
+   * PAIFlow answered: `nodes` is the response, the tracked node (found by `nodeId`) and its
+   * descendants. `detailMissing`: the node itself was observed but a second query for its
+   * descendants (Type=Physical) failed; its reason and message. The descendants last observed are
+   * kept then, and Synced says what is missing.
+   */
+  | {
+      kind: 'observed';
+      nodeId: string;
+      nodes: readonly NodeStatus[];
+      detailMissing?: { reason: string; message: string } | undefined;
+    }
   /**
    * No answer. `reason` is a CamelCase word (Throttled, Unauthorized, Forbidden, NotFound,
    * InvalidParameter, ServerError, Timeout, NetworkError, BadResponse, CredentialsNotFound,
@@ -34,7 +44,13 @@ export type PollOutcome =
   /** Not polled because `spec.suspend` is true. */
   | { kind: 'suspended' }
   /** Polled, but there is nothing to track yet (e.g. the run has not started: no root node). */
-  | { kind: 'pending'; message: string };
+  | { kind: 'pending'; message: string }
+  /**
+   * The run ended without ever having a root node (it failed before scheduling, or was terminated
+   * while queued): GetPipelineRun's final `status`, `finishedAt` and `message`. Tracked as the node's
+   * phase, so the resource is finished like any other.
+   */
+  | { kind: 'runEnded'; status: string; finishedAt?: string | undefined; message?: string | undefined };
 
 export interface ComputeStatusInput {
   /** The status as stored (absent on the first reconcile). */
@@ -207,14 +223,69 @@ function suspendedState(observation: Observation, spec: PipelineRunNodeSpec): St
   };
 }
 
+/** A run that ended before it had a root node: the run's status says how, with PAI's message. */
+function runEndedState(
+  outcome: Extract<PollOutcome, { kind: 'runEnded' }>,
+  spec: PipelineRunNodeSpec,
+): State {
+  const run = truncate(spec.pipelineRunId, STATUS_BOUNDS.nodeIdLength);
+  const state = nodeState({ phase: truncate(outcome.status, STATUS_BOUNDS.phaseLength), nodeId: '' }, spec);
+  const at = outcome.finishedAt === undefined ? '' : ` at ${outcome.finishedAt}`;
+  const said = outcome.message === undefined ? '' : `; PAI says: ${truncate(outcome.message, 300)}`;
+  return {
+    ...state,
+    message: `Pipeline run ${run} ended ${outcome.status}${at} before it had a root node (it failed before it was scheduled, or was terminated while queued), so it has no node to track${said}`,
+  };
+}
+
+/** The observation a run that ended without a root node leaves: its status and end time. */
+function runEndedObservation(outcome: Extract<PollOutcome, { kind: 'runEnded' }>): Observation {
+  return {
+    phase: truncate(outcome.status, STATUS_BOUNDS.phaseLength),
+    ...(outcome.finishedAt === undefined ? {} : { finishedAt: outcome.finishedAt }),
+    progress: `${isTerminal(outcome.status) ? 1 : 0}/1`,
+  };
+}
+
 /** An outcome with the tracked node picked out of the answer. */
-type ResolvedOutcome = { kind: 'observed'; node: ObservedNode } | Exclude<PollOutcome, { kind: 'observed' }>;
+type ResolvedOutcome =
+  | { kind: 'observed'; node: ObservedNode; detailMissing?: { reason: string; message: string } }
+  | Exclude<PollOutcome, { kind: 'observed' }>;
+
+const DESCENDANT_FIELDS = ['children', 'childrenTotal', 'childrenTruncated', 'progress'] as const;
+
+/** The node as observed, with the descendants of `previous` instead of the ones just reported. */
+function withPreviousDescendants(
+  node: ObservedNode,
+  previous: PipelineRunNodeStatus | undefined,
+): ObservedNode {
+  const out: ObservedNode = { ...node };
+  for (const field of DESCENDANT_FIELDS) delete out[field];
+  const kept = previousObservation(previous);
+  for (const field of DESCENDANT_FIELDS) {
+    if (kept[field] !== undefined) Object.assign(out, { [field]: kept[field] });
+  }
+  return out;
+}
 
 /** Finds the tracked node by ID; an answer without it is a transient failure (NodeNotReported). */
-function resolveOutcome(outcome: PollOutcome, limits: StatusLimits): ResolvedOutcome {
+function resolveOutcome(
+  outcome: PollOutcome,
+  previous: PipelineRunNodeStatus | undefined,
+  limits: StatusLimits,
+): ResolvedOutcome {
   if (outcome.kind !== 'observed') return outcome;
   const tracked = outcome.nodes.find((node) => node.nodeId === outcome.nodeId);
-  if (tracked !== undefined) return { kind: 'observed', node: observeNode(tracked, outcome.nodes, limits) };
+  if (tracked !== undefined) {
+    const node = observeNode(tracked, outcome.nodes, limits);
+    return outcome.detailMissing === undefined
+      ? { kind: 'observed', node }
+      : {
+          kind: 'observed',
+          node: withPreviousDescendants(node, previous),
+          detailMissing: outcome.detailMissing,
+        };
+  }
   return {
     kind: 'failed',
     reason: SyncedReason.NodeNotReported,
@@ -245,8 +316,19 @@ function decide(
   spec: PipelineRunNodeSpec,
 ): { state: State; synced: SyncedUpdate | undefined } {
   switch (outcome.kind) {
-    case 'observed':
-      return { state: nodeState(outcome.node, spec), synced: polled };
+    case 'observed': {
+      const missing = outcome.detailMissing;
+      if (missing === undefined) return { state: nodeState(outcome.node, spec), synced: polled };
+      const reason = conditionReason(missing.reason);
+      return {
+        state: nodeState(outcome.node, spec),
+        synced: {
+          status: 'True',
+          reason: SyncedReason.DetailMissing,
+          message: `The node was polled, but the query for its physical nodes failed (${reason}): ${stableMessage(missing.message)}; children show the physical nodes last observed`,
+        },
+      };
+    }
     case 'pending':
       return {
         state: {
@@ -258,6 +340,8 @@ function decide(
         },
         synced: polled,
       };
+    case 'runEnded':
+      return { state: runEndedState(outcome, spec), synced: polled };
     case 'suspended':
       return { state: suspendedState(observation, spec), synced: undefined };
     case 'failed': {
@@ -303,8 +387,13 @@ function decide(
 export function computeStatus(input: ComputeStatusInput): PipelineRunNodeStatus {
   const { previous, generation, spec, now } = input;
   const limits = resolveStatusLimits(input.limits);
-  const outcome = resolveOutcome(input.outcome, limits);
-  const observation = outcome.kind === 'observed' ? outcome.node : previousObservation(previous);
+  const outcome = resolveOutcome(input.outcome, previous, limits);
+  const observation =
+    outcome.kind === 'observed'
+      ? outcome.node
+      : outcome.kind === 'runEnded'
+        ? runEndedObservation(outcome)
+        : previousObservation(previous);
   const { state, synced } = decide(outcome, observation, previous, spec);
 
   const generationOf = { observedGeneration: generation };
@@ -327,7 +416,7 @@ export function computeStatus(input: ComputeStatusInput): PipelineRunNodeStatus 
     ...(handled === undefined ? {} : { lastHandledReconcileAt: reconcileRequestEcho(handled) }),
     conditions,
   };
-  const answered = outcome.kind === 'observed' || outcome.kind === 'pending';
+  const answered = outcome.kind === 'observed' || outcome.kind === 'pending' || outcome.kind === 'runEnded';
   const lastSync = parseTime(previous?.lastSyncTime);
   if (
     answered &&

@@ -35,6 +35,11 @@ export const SyncedReason = {
   NotPolled: 'NotPolled',
   /** The poll did not fail, yet it did not report the tracked node. Transient. */
   NodeNotReported: 'NodeNotReported',
+  /**
+   * The node was polled, but the query for its descendants (Type=Physical) failed: status shows the
+   * node as PAI reports it and the descendants last observed.
+   */
+  DetailMissing: 'DetailMissing',
   /** What a failed poll's reason becomes when it is not a CamelCase word. */
   PollFailed: 'PollFailed',
 } as const;

@@ -15,6 +15,7 @@ export interface AdminTarget {
   scenarioTimeMs(): number;
   advance(ms: number): void;
   setTime(ms: number): void;
+  expireSecurityToken(accessKeyId: string): void;
   injectFault(spec: FaultSpec): ActiveFault;
   clearFaults(id?: string): number;
   faults(): ActiveFault[];
@@ -38,6 +39,7 @@ export interface AdminAnswer {
  * | POST   /_sim/runs                                 | a run, a list of runs, or `{runs:[…]}` (scenario schema) | add or replace; startAfter counts from now |
  * | DELETE /_sim/runs/{runId}                         |                                       | remove a run |
  * | POST   /_sim/runs/{runId}/nodes/{nodeId}/outcome  | `{"outcome":"fail"}`                  | the leaf node ends so now (succeed, fail, terminate, suspend) |
+ * | POST   /_sim/access-keys/{accessKeyId}/expire     |                                       | that STS key's token is expired from now on |
  * | GET    /_sim/clock                                |                                       | `{mode, scenarioTimeMs}` |
  * | POST   /_sim/clock/advance                        | `{"by":"30s"}` or `{"ms":30000}`      | manual clock only |
  * | POST   /_sim/clock/set                            | `{"to":"5m"}` or `{"ms":300000}`      | manual clock only |
@@ -120,6 +122,14 @@ function routes(target: AdminTarget): [method: string, pattern: string, handler:
         }
         target.setNodeOutcome(runId, nodeId, outcome as Outcome);
         return ok({ runId, nodeId, outcome, scenarioTimeMs: target.scenarioTimeMs() });
+      },
+    ],
+    [
+      'POST',
+      'access-keys/:/expire',
+      ([accessKeyId = '']) => {
+        target.expireSecurityToken(accessKeyId);
+        return ok({ expired: accessKeyId });
       },
     ],
     ['GET', 'clock', () => ok({ mode: target.clockMode, scenarioTimeMs: target.scenarioTimeMs() })],

@@ -53,6 +53,12 @@ export const apiErrors = {
       'InvalidNodeId.NotFound',
       `The specified node "${nodeId}" does not exist in pipeline run "${runId}".`,
     ),
+  forbidden: () =>
+    new ApiError(
+      403,
+      'Forbidden.RAM',
+      'User not authorized to operate on the specified resource, or this API does not support RAM.',
+    ),
   shareTokenRequired: (runId: string) =>
     new ApiError(
       403,
@@ -94,6 +100,8 @@ export const apiErrors = {
       'InvalidSecurityToken.MismatchWithAccessKey',
       'Specified SecurityToken mismatch with the AccessKey.',
     ),
+  securityTokenExpired: () =>
+    new ApiError(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.'),
   throttled: (status: number, headers: Record<string, string>) =>
     new ApiError(status, 'Throttling.User', 'Request was denied due to user flow control.', headers),
   internalError: () =>

@@ -5,6 +5,7 @@ import type { Operation } from './operations.ts';
  * - `latency`: the answer is delayed by `latencyMs` (then served normally);
  * - `internalError` / `serviceUnavailable`: 500 `InternalError` / 503 `ServiceUnavailable` in Alibaba's error body;
  * - `throttling`: `Throttling.User` with the configured throttling status and retry-after;
+ * - `forbidden`: 403 `Forbidden.RAM`, as for a RAM policy that does not grant the action;
  * - `reset`: the TCP connection is reset (RST) without an answer;
  * - `malformedJson`: 200 with a body that is not valid JSON (consistent Content-Length);
  * - `truncatedBody`: 200 declaring the full Content-Length, then the connection closes halfway;
@@ -15,6 +16,7 @@ export const FAULT_KINDS = [
   'internalError',
   'serviceUnavailable',
   'throttling',
+  'forbidden',
   'reset',
   'malformedJson',
   'truncatedBody',
@@ -28,6 +30,8 @@ export interface FaultSpec {
   operation?: Operation;
   /** Only requests naming this run (in the path, or in a batch body); default all. */
   pipelineRunId?: string;
+  /** Only ListPipelineRunNodeStatus requests with this `Type` (absent counts as Logical); default all. */
+  nodeType?: 'Logical' | 'Physical';
   /** Only the next N matching requests; default every matching request until cleared. */
   count?: number;
   /** For `latency`: the delay in wall milliseconds. */
@@ -47,7 +51,7 @@ export function validateFaultSpec(value: unknown, operations: readonly string[])
   }
   const o = value as Record<string, unknown>;
   const unknown = Object.keys(o).filter(
-    (k) => !['kind', 'operation', 'pipelineRunId', 'count', 'latencyMs'].includes(k),
+    (k) => !['kind', 'operation', 'pipelineRunId', 'nodeType', 'count', 'latencyMs'].includes(k),
   );
   if (unknown.length > 0) throw new RangeError(`fault: unknown field(s) ${unknown.join(', ')}`);
   if (!FAULT_KINDS.includes(o.kind as FaultKind)) {
@@ -62,6 +66,9 @@ export function validateFaultSpec(value: unknown, operations: readonly string[])
   }
   if (o.pipelineRunId !== undefined && typeof o.pipelineRunId !== 'string') {
     throw new RangeError('fault.pipelineRunId: expected a string');
+  }
+  if (o.nodeType !== undefined && o.nodeType !== 'Logical' && o.nodeType !== 'Physical') {
+    throw new RangeError(`fault.nodeType: expected Logical or Physical, got ${JSON.stringify(o.nodeType)}`);
   }
   if (o.count !== undefined && !(Number.isInteger(o.count) && (o.count as number) > 0)) {
     throw new RangeError(`fault.count: expected an integer > 0, got ${JSON.stringify(o.count)}`);
@@ -103,11 +110,14 @@ export class FaultBook {
   take(
     operation: Operation,
     runIds: readonly string[],
+    nodeType?: string,
   ): { latencyMs: number; fault: ActiveFault | undefined } {
     const matches = this.#faults.filter(
       (f) =>
         (f.operation === undefined || f.operation === operation) &&
-        (f.pipelineRunId === undefined || runIds.includes(f.pipelineRunId)),
+        (f.pipelineRunId === undefined || runIds.includes(f.pipelineRunId)) &&
+        (f.nodeType === undefined ||
+          (operation === 'ListPipelineRunNodeStatus' && f.nodeType === (nodeType ?? 'Logical'))),
     );
     const latencies = matches.filter((f) => f.kind === 'latency');
     const fault = matches.find((f) => f.kind !== 'latency');

@@ -15,7 +15,8 @@ import { findNode, runViewAt, type NodeView, type RunView } from './status-model
  * - A shared run (shareToken) answers 403 `Forbidden.RAM` unless TokenId equals its token; a TokenId
  *   sent for an unshared run is ignored.
  * - Before a run starts its root node does not exist: GetPipelineRun shows NodeId "" and a query for
- *   the root node answers 404.
+ *   the root node answers 404. A run that ends queued (`endsQueued`) keeps NodeId "" for good, with a
+ *   final Status and FinishedAt.
  * - ListPipelineRunsStatus takes at most 100 entries in each of Nodes and PipelineRuns (InvalidParameter
  *   beyond), and silently leaves out runs and nodes the caller cannot see (unknown, shared, not started).
  */
@@ -138,8 +139,9 @@ export function getPipelineRun(
   const root = view.root;
   const rootTimes = view.started
     ? times(ctx, root)
-    : times(ctx, { ...root, startedAtMs: undefined, finishedAtMs: undefined });
-  const lastChange = root.finishedAtMs ?? (view.started ? root.startedAtMs : undefined) ?? entry.createdAtMs;
+    : times(ctx, { ...root, startedAtMs: undefined, finishedAtMs: view.endedAtMs });
+  const lastChange =
+    (view.started ? (root.finishedAtMs ?? root.startedAtMs) : view.endedAtMs) ?? entry.createdAtMs;
   return {
     PipelineRunId: spec.id,
     Name: spec.name,
@@ -155,7 +157,11 @@ export function getPipelineRun(
     Accessibility: 'PRIVATE',
     ...(spec.workspaceId !== undefined && { WorkspaceId: spec.workspaceId }),
     ...(spec.pipelineId !== undefined && { PipelineId: spec.pipelineId }),
-    ...(view.status === 'Failed' && { Message: 'One or more nodes of the pipeline run failed.' }),
+    ...(view.status === 'Failed' && {
+      Message: view.started
+        ? 'One or more nodes of the pipeline run failed.'
+        : 'The pipeline run failed before it was scheduled.',
+    }),
   };
 }
 

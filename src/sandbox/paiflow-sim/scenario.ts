@@ -19,6 +19,8 @@ import { parseDurationMs } from '../../util/duration.ts';
  *     name: nightly          # default: the id
  *     rootNodeId: node-root  # the virtual root node; default `<id>-root`
  *     startAfter: 10s        # offset from the run's creation (scenario start, or when added by the admin API)
+ *     endsQueued: fail       # optional: fail | terminate: at startAfter the run ends without ever
+ *                            # starting (no root node), as a run that fails before scheduling does
  *     shareToken: s3cret     # optional: callers must pass TokenId equal to it
  *     workspaceId: "1234"    # optional, echoed by GetPipelineRun
  *     pipelineId: pipeline-x # optional, echoed by GetPipelineRun
@@ -27,7 +29,9 @@ import { parseDurationMs } from '../../util/duration.ts';
  *         name: data-source                 # default: the id
  *         dependsOn: []                     # sibling ids
  *         duration: 30s                     # time spent Running (required for a leaf)
- *         outcome: succeed                  # succeed (default) | fail | terminate | suspend
+ *         outcome: succeed                  # succeed (default) | fail | terminate | suspend | skip
+ *                                           # (skip: a condition that evaluates false; PAI skips the
+ *                                           # node and everything downstream once it is ready)
  *         runtimeInfo: {KEY: value}         # map (emitted as a JSON string) or a raw string; default {}
  *         physical: [{id: p-1, name: worker-0, duration: 20s}]   # what Type=Physical returns
  *       - id: node-b
@@ -36,8 +40,12 @@ import { parseDurationMs } from '../../util/duration.ts';
  * ```
  */
 
-export type Outcome = 'succeed' | 'fail' | 'terminate' | 'suspend';
-export const OUTCOMES: readonly Outcome[] = ['succeed', 'fail', 'terminate', 'suspend'];
+export type Outcome = 'succeed' | 'fail' | 'terminate' | 'suspend' | 'skip';
+export const OUTCOMES: readonly Outcome[] = ['succeed', 'fail', 'terminate', 'suspend', 'skip'];
+
+/** How a run can end before it ever starts (it then never has a root node). */
+export type QueuedOutcome = 'fail' | 'terminate';
+const QUEUED_OUTCOMES: readonly QueuedOutcome[] = ['fail', 'terminate'];
 
 export interface PhysicalNodeSpec {
   id: string;
@@ -65,6 +73,8 @@ export interface RunSpec {
   rootNodeId: string;
   shareToken: string | undefined;
   startAfterMs: number;
+  /** Set: at `startAfterMs` the run ends Failed/Terminated instead of starting. */
+  endsQueued: QueuedOutcome | undefined;
   workspaceId: string | undefined;
   pipelineId: string | undefined;
   nodes: NodeSpec[];
@@ -186,6 +196,7 @@ const RUN_FIELDS = [
   'name',
   'rootNodeId',
   'startAfter',
+  'endsQueued',
   'shareToken',
   'workspaceId',
   'pipelineId',
@@ -244,7 +255,10 @@ function checkNode(c: Checker, value: unknown, path: Path): NodeSpec | undefined
     id: id ?? '',
     name: c.string(o.name, [...path, 'name'], false) ?? id ?? '',
     dependsOn,
-    durationMs: composite ? 0 : (c.duration(o.duration, [...path, 'duration'], undefined) ?? 0),
+    // A skipped node never runs, so it needs no duration.
+    durationMs: composite
+      ? 0
+      : (c.duration(o.duration, [...path, 'duration'], outcome === 'skip' ? 0 : undefined) ?? 0),
     outcome: OUTCOMES.includes(outcome as Outcome) ? (outcome as Outcome) : 'succeed',
     runtimeInfo: checkRuntimeInfo(c, o.runtimeInfo, [...path, 'runtimeInfo']),
     physical: (c.array(o.physical, [...path, 'physical']) ?? []).flatMap(
@@ -294,6 +308,13 @@ function allIds(nodes: NodeSpec[]): string[] {
   return nodes.flatMap((n) => [n.id, ...n.physical.map((p) => p.id), ...allIds(n.children)]);
 }
 
+function checkQueuedOutcome(c: Checker, value: unknown, path: Path): QueuedOutcome | undefined {
+  if (value === undefined) return undefined;
+  if (QUEUED_OUTCOMES.includes(value as QueuedOutcome)) return value as QueuedOutcome;
+  c.fail(path, `expected one of ${QUEUED_OUTCOMES.join(', ')}, got ${describe(value)}`);
+  return undefined;
+}
+
 function checkRun(c: Checker, value: unknown, path: Path): RunSpec | undefined {
   const o = c.object(value, path, RUN_FIELDS);
   if (!o) return undefined;
@@ -305,6 +326,7 @@ function checkRun(c: Checker, value: unknown, path: Path): RunSpec | undefined {
     rootNodeId: c.string(o.rootNodeId, [...path, 'rootNodeId'], false) ?? `${id ?? ''}-root`,
     shareToken: c.string(o.shareToken, [...path, 'shareToken'], false),
     startAfterMs: c.duration(o.startAfter, [...path, 'startAfter'], 0) ?? 0,
+    endsQueued: checkQueuedOutcome(c, o.endsQueued, [...path, 'endsQueued']),
     workspaceId: c.string(o.workspaceId, [...path, 'workspaceId'], false),
     pipelineId: c.string(o.pipelineId, [...path, 'pipelineId'], false),
     nodes: checkNodes(c, o.nodes, [...path, 'nodes']),

@@ -81,6 +81,8 @@ export class SignatureVerifier {
   readonly #maxNonces: number;
   /** Per key: nonce → forget-after time; insertion order is arrival order. */
   readonly #nonces = new Map<string, Map<string, number>>();
+  /** STS keys whose token has expired (tests make it happen on demand). */
+  readonly #expired = new Set<string>();
 
   constructor(options: SignatureVerifierOptions) {
     this.#keys = new Map(options.accessKeys.map((k) => [k.accessKeyId, k]));
@@ -92,6 +94,18 @@ export class SignatureVerifier {
   /** The AccessKeyId named by the request's Authorization header, if it parses (for request counts). */
   static presentedKeyId(headers: IncomingHttpHeaders): string | undefined {
     return parseAuthorization(header(headers, 'authorization'))?.accessKeyId;
+  }
+
+  /**
+   * From now on, requests signed with this STS key are refused with `InvalidSecurityToken.Expired`,
+   * as Alibaba refuses a token past its expiry. Throws RangeError for an unknown key or one without a
+   * security token.
+   */
+  expireSecurityToken(accessKeyId: string): void {
+    if (this.#keys.get(accessKeyId)?.securityToken === undefined) {
+      throw new RangeError(`no STS access key "${accessKeyId}" (a key with a security token)`);
+    }
+    this.#expired.add(accessKeyId);
   }
 
   /** Returns the key that signed the request, or throws an ApiError. */
@@ -130,6 +144,7 @@ export class SignatureVerifier {
       throw apiErrors.incompleteSignature('the x-acs-security-token header must be signed (SignedHeaders).');
     }
     if (token !== undefined && token !== key.securityToken) throw apiErrors.securityTokenMismatch();
+    if (this.#expired.has(key.accessKeyId)) throw apiErrors.securityTokenExpired();
 
     for (const name of signed) {
       if (header(headers, name) === undefined)

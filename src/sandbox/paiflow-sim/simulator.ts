@@ -232,6 +232,13 @@ export class PaiflowSimulator implements AdminTarget {
     this.#clock.setTime(ms);
   }
 
+  // --- credentials ----------------------------------------------------------------------------------
+
+  /** Requests signed with this STS key get `InvalidSecurityToken.Expired` from now on. */
+  expireSecurityToken(accessKeyId: string): void {
+    this.#verifier.expireSecurityToken(accessKeyId);
+  }
+
   // --- faults and counts --------------------------------------------------------------------------
 
   injectFault(spec: FaultSpec): ActiveFault {
@@ -301,7 +308,8 @@ export class PaiflowSimulator implements AdminTarget {
       });
       if (!route) throw apiErrors.invalidAction(method, rawPath);
 
-      const { latencyMs, fault } = this.#faults.take(route.operation, runIds);
+      const nodeType = new URLSearchParams(rawQuery).get('Type') ?? undefined;
+      const { latencyMs, fault } = this.#faults.take(route.operation, runIds, nodeType);
       if (latencyMs > 0) {
         try {
           await sleep(latencyMs, undefined, { signal: this.#closing.signal });
@@ -317,6 +325,7 @@ export class PaiflowSimulator implements AdminTarget {
       if (fault?.kind === 'internalError') throw apiErrors.internalError();
       if (fault?.kind === 'serviceUnavailable') throw apiErrors.serviceUnavailable();
       if (fault?.kind === 'throttling') throw this.#throttled(undefined);
+      if (fault?.kind === 'forbidden') throw apiErrors.forbidden();
 
       checkActionAndVersion(req.headers, route.operation, method, rawPath);
       const key = this.#verifier.verify({
@@ -407,6 +416,7 @@ export class PaiflowSimulator implements AdminTarget {
       case 'internalError':
       case 'serviceUnavailable':
       case 'throttling':
+      case 'forbidden':
         return false;
     }
   }

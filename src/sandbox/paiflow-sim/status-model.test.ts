@@ -39,7 +39,39 @@ const scenario = validateScenario({
         { id: 'deploy', dependsOn: ['train'], duration: '2s' },
       ],
     },
+    {
+      // A condition node whose false branch is not taken: PAI skips it and what depends on it.
+      id: 'flow-branch',
+      nodes: [
+        { id: 'check', duration: '3s' },
+        { id: 'then', dependsOn: ['check'], duration: '5s' },
+        { id: 'else', dependsOn: ['check'], outcome: 'skip' },
+        { id: 'after-else', dependsOn: ['else'], duration: '5s' },
+      ],
+    },
+    { id: 'flow-queued-fail', startAfter: '20s', endsQueued: 'fail', nodes: [{ id: 'q', duration: '1s' }] },
   ],
+});
+
+describe('skipped branches and runs that end queued', () => {
+  it('a branch not taken is Skipped with its downstream, and the run still succeeds', () => {
+    // check: ready 0, running 3..6; then: ready 6, running 9..14.
+    expect(nodeAt('flow-branch', 'else', 5).status).toBe('Initialized');
+    expect(nodeAt('flow-branch', 'else', 6)).toMatchObject({ status: 'Skipped', finishedAtMs: s(6) });
+    expect(nodeAt('flow-branch', 'after-else', 6).status).toBe('Skipped');
+    expect(viewOf('flow-branch', 10).status).toBe('Running');
+    expect(viewOf('flow-branch', 14)).toMatchObject({ status: 'Succeeded', started: true });
+  });
+
+  it('a run that ends queued never gets a root node', () => {
+    expect(viewOf('flow-queued-fail', 19)).toMatchObject({ status: 'Initialized', started: false });
+    expect(viewOf('flow-queued-fail', 20)).toMatchObject({
+      status: 'Failed',
+      started: false,
+      endedAtMs: s(20),
+    });
+    expect(viewOf('flow-queued-fail', 999)).toMatchObject({ status: 'Failed', started: false });
+  });
 });
 
 function viewOf(runId: string, at: number, interventions: Intervention[] = []): ReturnType<typeof runViewAt> {

@@ -92,6 +92,8 @@ export interface RunView {
   started: boolean;
   status: NodeStatus;
   root: NodeView;
+  /** When a run that never started ended (endsQueued). */
+  endedAtMs?: number;
 }
 
 interface Gate {
@@ -105,6 +107,7 @@ function finalOf(outcome: Outcome): FinalStatus {
     fail: 'Failed',
     terminate: 'Terminated',
     suspend: 'Suspended',
+    skip: 'Skipped',
   };
   return finals[outcome];
 }
@@ -167,6 +170,18 @@ function planNode(
       skippedAt: undefined,
       settledAt: undefined,
       final: 'Initialized',
+      leaf: undefined,
+      children: [],
+    };
+  }
+  if (node.outcome === 'skip' && node.children.length === 0) {
+    // A condition that evaluated false: skipped the moment it would have started.
+    return {
+      ...base,
+      readyAt: undefined,
+      skippedAt: ready,
+      settledAt: ready,
+      final: 'Skipped',
       leaf: undefined,
       children: [],
     };
@@ -330,11 +345,20 @@ function viewAt(tl: NodeTimeline, t: number, terminatingMs: number): NodeView {
   return view;
 }
 
-/** The whole run as the API shows it at scenario time `t`. Pure. */
+/**
+ * The whole run as the API shows it at scenario time `t`. Pure. A run that ends queued
+ * (`endsQueued`) never starts: at its start time it becomes Failed or Terminated with no root node.
+ */
 export function runViewAt(timeline: RunTimeline, t: number): RunView {
+  const { endsQueued } = timeline.run;
+  const due = t >= timeline.startsAt;
+  if (endsQueued !== undefined) {
+    const root = viewAt(timeline.root, -Infinity, timeline.terminatingMs);
+    const status = !due ? 'Initialized' : endsQueued === 'fail' ? 'Failed' : 'Terminated';
+    return { started: false, status, root, ...(due && { endedAtMs: timeline.startsAt }) };
+  }
   const root = viewAt(timeline.root, t, timeline.terminatingMs);
-  const started = t >= timeline.startsAt;
-  return { started, status: started ? root.status : 'Initialized', root };
+  return { started: due, status: due ? root.status : 'Initialized', root };
 }
 
 /** The logical node with this id (the root included), or undefined. */
