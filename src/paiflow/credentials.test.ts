@@ -176,6 +176,21 @@ describe('DefaultChainCredentialsProvider (reads the environment: the one test t
     ]);
   });
 
+  test('refresh(): the next call asks the chain afresh and sees a renewed STS token', async () => {
+    const sts = (token: string) => ({
+      ...isolated,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET,
+      ALIBABA_CLOUD_SECURITY_TOKEN: token,
+    });
+    setEnv(sts('token-1'));
+    const provider = new DefaultChainCredentialsProvider();
+    expect((await provider.getCredentials()).securityToken).toBe('token-1');
+    setEnv(sts('token-2'));
+    provider.refresh();
+    expect((await provider.getCredentials()).securityToken).toBe('token-2');
+  });
+
   test('nothing found: CredentialsNotFound, without the library message; found once set', async () => {
     // The profile step would quote a malformed file's content; make sure none of it comes through.
     setEnv(isolated);

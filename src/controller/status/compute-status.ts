@@ -252,20 +252,20 @@ type ResolvedOutcome =
   | { kind: 'observed'; node: ObservedNode; detailMissing?: { reason: string; message: string } }
   | Exclude<PollOutcome, { kind: 'observed' }>;
 
-const DESCENDANT_FIELDS = ['children', 'childrenTotal', 'childrenTruncated', 'progress'] as const;
-
 /** The node as observed, with the descendants of `previous` instead of the ones just reported. */
 function withPreviousDescendants(
   node: ObservedNode,
   previous: PipelineRunNodeStatus | undefined,
 ): ObservedNode {
-  const out: ObservedNode = { ...node };
-  for (const field of DESCENDANT_FIELDS) delete out[field];
+  const { children: _c, childrenTotal: _t, childrenTruncated: _x, progress: _p, ...own } = node;
   const kept = previousObservation(previous);
-  for (const field of DESCENDANT_FIELDS) {
-    if (kept[field] !== undefined) Object.assign(out, { [field]: kept[field] });
-  }
-  return out;
+  return {
+    ...own,
+    ...(kept.children === undefined ? {} : { children: kept.children }),
+    ...(kept.childrenTotal === undefined ? {} : { childrenTotal: kept.childrenTotal }),
+    ...(kept.childrenTruncated === undefined ? {} : { childrenTruncated: kept.childrenTruncated }),
+    ...(kept.progress === undefined ? {} : { progress: kept.progress }),
+  };
 }
 
 /** Finds the tracked node by ID; an answer without it is a transient failure (NodeNotReported). */
