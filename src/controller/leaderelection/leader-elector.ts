@@ -1,0 +1,276 @@
+import type { Clock } from '../../clock/clock.ts';
+import {
+  LeaseConflictError,
+  type LeaseRecord,
+  type LeaseStore,
+  type StoredLease,
+} from '../../kube/lease-store.ts';
+
+/** Options of a {@link LeaderElector}; the durations are client-go's defaults. */
+export interface LeaderElectorOptions {
+  store: LeaseStore;
+  /** This replica's name in the Lease (the pod name): unique among the candidates. */
+  identity: string;
+  clock: Clock;
+  /** How long a Lease holds after its last observed change. @default 15000 */
+  leaseDurationMs?: number;
+  /** How long the leader keeps trying to renew before it gives up. @default 10000 */
+  renewDeadlineMs?: number;
+  /** How often to try to acquire and to renew. @default 2000 */
+  retryPeriodMs?: number;
+  /** [0, 1), for the jitter of acquire attempts. @default Math.random */
+  random?: () => number;
+  /** Told of what happens, for logs, Events and metrics. Must not throw. */
+  onEvent?: (event: ElectorEvent) => void;
+}
+
+export type ElectorEvent =
+  | { type: 'acquired' }
+  | { type: 'renewFailed'; error: unknown }
+  | { type: 'lost'; reason: string }
+  | { type: 'released' }
+  /** Another replica is seen holding the Lease. */
+  | { type: 'leaderObserved'; identity: string };
+
+/** How {@link LeaderElector.run} ended. */
+export type ElectionResult =
+  /** Cancelled before this replica led. */
+  | 'cancelled'
+  /** Cancelled while leading: the leader's work stopped, then the Lease was released. */
+  | 'released'
+  /** Leadership lost (not renewed within the renew deadline): the leader's work was stopped. */
+  | 'lost';
+
+const JITTER_FACTOR = 1.2;
+
+/**
+ * Lease-based leader election with client-go's semantics (`tools/leaderelection`):
+ *
+ * - A Lease held by another replica counts as expired only when its record has not changed for
+ *   `leaseDurationSeconds` as measured by *this* replica's clock from when it saw the change, never by
+ *   the holder's timestamps, so clock skew between replicas cannot shorten a lease.
+ * - Writes are optimistic (the resourceVersion read); losing a race (409) is a failed attempt.
+ * - The leader renews every `retryPeriod`; each attempt gives up after `renewDeadline - retryPeriod`;
+ *   when no renewal succeeds for `renewDeadline` it stops leading at once (aborts the leader's signal).
+ * - Cancelled while leading, it first waits for the leader's work to end, then releases the Lease
+ *   (empty holder, 1 s duration), so the next replica takes over within about one retry period.
+ *
+ * Requires leaseDuration > renewDeadline > retryPeriod > 0, as client-go does (else throws RangeError).
+ */
+export class LeaderElector {
+  readonly #o: Required<Omit<LeaderElectorOptions, 'onEvent'>> & Pick<LeaderElectorOptions, 'onEvent'>;
+  #observed: LeaseRecord | undefined;
+  /** Local time at which the observed record last changed. */
+  #observedAt = 0;
+  #leading = false;
+
+  constructor(options: LeaderElectorOptions) {
+    this.#o = {
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      random: Math.random,
+      ...options,
+    };
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
+    if (!(retryPeriodMs > 0 && renewDeadlineMs > retryPeriodMs && leaseDurationMs > renewDeadlineMs)) {
+      throw new RangeError(
+        `expected leaseDuration > renewDeadline > retryPeriod > 0, got ${leaseDurationMs} ms, ${renewDeadlineMs} ms, ${retryPeriodMs} ms`,
+      );
+    }
+    if (options.identity === '') throw new RangeError('expected a non-empty identity');
+  }
+
+  /** True while this replica holds the Lease (between acquiring and losing or releasing it). */
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /**
+   * Campaigns until this replica leads, then runs `lead` with a signal that aborts when leadership
+   * is lost or `signal` aborts; resolves once `lead` has returned (and, when cancelled, the Lease is
+   * released). `lead` must stop promptly when its signal aborts.
+   */
+  async run(
+    signal: AbortSignal,
+    lead: (leaderSignal: AbortSignal) => Promise<void>,
+  ): Promise<ElectionResult> {
+    while (!(await this.#attempt(signal))) {
+      const wait = this.#o.retryPeriodMs * (1 + this.#o.random() * JITTER_FACTOR);
+      if (!(await this.#sleep(wait, signal))) return 'cancelled';
+    }
+    this.#leading = true;
+    this.#o.onEvent?.({ type: 'acquired' });
+    const leadership = new AbortController();
+    const onCancel = (): void => {
+      leadership.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onCancel, { once: true });
+    const work = Promise.resolve()
+      .then(() => lead(leadership.signal))
+      .catch(() => undefined);
+    const lost = await this.#renewUntilLost(leadership.signal);
+    leadership.abort(new Error('leadership lost'));
+    signal.removeEventListener('abort', onCancel);
+    await work;
+    this.#leading = false;
+    if (lost !== undefined) {
+      this.#o.onEvent?.({ type: 'lost', reason: lost });
+      return 'lost';
+    }
+    await this.#release();
+    return 'released';
+  }
+
+  /** Renews until `signal` aborts (undefined) or renewal fails for the renew deadline (the reason). */
+  async #renewUntilLost(signal: AbortSignal): Promise<string | undefined> {
+    const { retryPeriodMs, renewDeadlineMs } = this.#o;
+    for (;;) {
+      if (!(await this.#sleep(retryPeriodMs, signal))) return undefined;
+      const deadline = this.#o.clock.now() + renewDeadlineMs;
+      for (;;) {
+        if (await this.#attempt(signal, deadline)) break;
+        if (signal.aborted) return undefined;
+        const left = deadline - this.#o.clock.now();
+        if (left <= 0) return `not renewed within the renew deadline (${renewDeadlineMs} ms)`;
+        if (!(await this.#sleep(Math.min(retryPeriodMs, left), signal))) return undefined;
+        if (this.#o.clock.now() >= deadline)
+          return `not renewed within the renew deadline (${renewDeadlineMs} ms)`;
+      }
+    }
+  }
+
+  /** One tryAcquireOrRenew, bounded in time; true when this replica holds the Lease afterwards. */
+  async #attempt(signal: AbortSignal, deadline?: number): Promise<boolean> {
+    if (signal.aborted) return false;
+    const { retryPeriodMs, renewDeadlineMs } = this.#o;
+    const budget = Math.min(
+      renewDeadlineMs - retryPeriodMs,
+      deadline === undefined ? Infinity : deadline - this.#o.clock.now(),
+    );
+    try {
+      return await this.#withTimeout(this.#tryAcquireOrRenew(), budget);
+    } catch (error) {
+      if (this.#leading) this.#o.onEvent?.({ type: 'renewFailed', error });
+      return false;
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { store, identity, clock } = this.#o;
+    const now = clock.now();
+    const fresh = (previous: LeaseRecord | undefined): LeaseRecord => ({
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
+      acquireTimeMs: previous?.holderIdentity === identity ? (previous.acquireTimeMs ?? now) : now,
+      renewTimeMs: now,
+      leaseTransitions:
+        previous === undefined
+          ? 0
+          : previous.holderIdentity === identity
+            ? previous.leaseTransitions
+            : previous.leaseTransitions + 1,
+    });
+    const current = await store.get();
+    if (current === undefined) return this.#wrote(await this.#orConflict(store.create(fresh(undefined))));
+    this.#observe(current.record);
+    const { holderIdentity, leaseDurationSeconds } = current.record;
+    const heldByOther = holderIdentity !== '' && holderIdentity !== identity;
+    if (heldByOther && this.#observedAt + leaseDurationSeconds * 1000 > clock.now()) return false;
+    return this.#wrote(await this.#orConflict(store.update(fresh(current.record), current.resourceVersion)));
+  }
+
+  /** Notes a record read from the API: its local observation time moves only when it changed. */
+  #observe(record: LeaseRecord): void {
+    const changed =
+      this.#observed === undefined ||
+      (Object.keys(record) as (keyof LeaseRecord)[]).some((key) => record[key] !== this.#observed?.[key]);
+    if (!changed) return;
+    const { holderIdentity } = record;
+    if (
+      holderIdentity !== this.#observed?.holderIdentity &&
+      holderIdentity !== '' &&
+      holderIdentity !== this.#o.identity
+    ) {
+      this.#o.onEvent?.({ type: 'leaderObserved', identity: holderIdentity });
+    }
+    this.#observed = record;
+    this.#observedAt = this.#o.clock.now();
+  }
+
+  #wrote(written: StoredLease | undefined): boolean {
+    if (written === undefined) return false;
+    this.#observe(written.record);
+    return true;
+  }
+
+  async #orConflict(write: Promise<StoredLease>): Promise<StoredLease | undefined> {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof LeaseConflictError) return undefined; // lost the race: try again later
+      throw error;
+    }
+  }
+
+  /** client-go's release: keep the transitions, clear the holder, expire in a second. */
+  async #release(): Promise<void> {
+    const { store, identity, clock } = this.#o;
+    try {
+      const current = await this.#withTimeout(store.get(), this.#o.renewDeadlineMs - this.#o.retryPeriodMs);
+      if (current?.record.holderIdentity !== identity) return;
+      const now = clock.now();
+      await this.#withTimeout(
+        store.update(
+          {
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            acquireTimeMs: now,
+            renewTimeMs: now,
+            leaseTransitions: current.record.leaseTransitions,
+          },
+          current.resourceVersion,
+        ),
+        this.#o.renewDeadlineMs - this.#o.retryPeriodMs,
+      );
+      this.#o.onEvent?.({ type: 'released' });
+    } catch {
+      // Not released: the others take over once the lease expires, as after a crash.
+    }
+  }
+
+  /** Resolves `promise`, or rejects once `ms` pass on the clock (the request goes on unheard). */
+  #withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#o.clock.setTimer(() => {
+        reject(new Error(`Lease request timed out after ${ms} ms`));
+      }, ms);
+      promise.then(
+        (value) => {
+          timer.cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Waits `ms` on the clock; false when `signal` aborted first. */
+  #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        timer.cancel();
+        resolve(false);
+      };
+      const timer = this.#o.clock.setTimer(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
