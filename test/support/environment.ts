@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,9 @@ import {
   validateScenario,
   type PaiflowSimulatorOptions,
 } from '../../src/sandbox/paiflow-sim/index.ts';
+import { runKubectl as run, type KubectlResult } from './kubectl-run.ts';
+
+export type { KubectlResult };
 
 /**
  * The world of an end-to-end test: kube-sim with the real CRD (deploy/crd.yaml), the PAIFlow
@@ -249,12 +251,6 @@ export function createSecret(
   });
 }
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real kubectl on PATH against the environment's kube-sim. */
 export function kubectl(env: Environment, ...args: string[]): Promise<KubectlResult> {
   return runKubectl(env, args, undefined);
@@ -270,27 +266,7 @@ export function kubectlWithInput(
 }
 
 function runKubectl(env: Environment, args: string[], input: string | undefined): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'kubectl',
-      [
-        '--kubeconfig',
-        env.kubeconfigPath,
-        '--cache-dir',
-        join(tmpdir(), `kubectl-cache-${process.pid}`),
-        ...args,
-      ],
-      { env: { PATH: process.env.PATH, HOME: tmpdir() }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-    child.stdin?.end(input);
-  });
+  return run(args, { kubeconfig: env.kubeconfigPath, ...(input !== undefined && { input }) });
 }
 
 /** One PAIFlow API request as the simulator logged it: when it was answered (epoch ms) and how. */
