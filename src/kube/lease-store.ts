@@ -58,8 +58,8 @@ function stored(lease: V1Lease): StoredLease {
     record: {
       holderIdentity: spec.holderIdentity ?? '',
       leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,
-      acquireTimeMs: millis(spec.acquireTime as Date | string | undefined),
-      renewTimeMs: millis(spec.renewTime as Date | string | undefined),
+      acquireTimeMs: millis(spec.acquireTime),
+      renewTimeMs: millis(spec.renewTime),
       leaseTransitions: spec.leaseTransitions ?? 0,
     },
   };
