@@ -1,7 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { CredentialsProvider } from './credentials.ts';
 import { PaiflowError } from './errors.ts';
-import { parseGetPipelineRun, parseListPipelineRunNodeStatus, parseListPipelineRunsStatus } from './parse.ts';
+import {
+  parseGetPipelineRun,
+  parseListPipelineRunNodeStatus,
+  parseListPipelineRunsStatus,
+  type ParseContext,
+} from './parse.ts';
 import { resolveRetryOptions, withRetry, type RetryOptions } from './retry.ts';
 import { pathSegmentProblem, Transport, type TransportRequest } from './transport.ts';
 import type {
@@ -222,7 +227,11 @@ export class PaiflowClient {
     await this.#transport.close();
   }
 
-  async #call<T>(request: TransportRequest, parse: (body: string) => T, { signal }: CallOptions): Promise<T> {
+  async #call<T>(
+    request: TransportRequest,
+    parse: (body: string, context: ParseContext) => T,
+    { signal }: CallOptions,
+  ): Promise<T> {
     const { operation } = request;
     if (this.#closed) {
       throw new PaiflowError({
@@ -242,7 +251,10 @@ export class PaiflowClient {
         try {
           const response = await this.#transport.send(request, credentials, signal);
           httpStatus = response.httpStatus;
-          const result = parse(response.body);
+          const result = parse(response.body, {
+            httpStatus: response.httpStatus,
+            secrets: [credentials.accessKeySecret, credentials.securityToken, ...(request.secrets ?? [])],
+          });
           this.#report({ operation, attempt, started, outcome: 'success', httpStatus });
           return result;
         } catch (err) {

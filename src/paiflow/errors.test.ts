@@ -127,10 +127,35 @@ describe('classifyPaiflowError', () => {
       code: undefined,
       want: ['transient', 'BadResponse'],
     },
-  ])('$name', ({ httpStatus, code, want }) => {
-    const { kind, reason } = classifyPaiflowError({ httpStatus, code });
-    expect([kind, reason]).toEqual(want);
-  });
+    {
+      name: 'x-acs-retry-after on a 404: throttled whatever the code',
+      httpStatus: 404,
+      code: 'InvalidPipelineRunId.NotFound',
+      acsRetryAfterMs: 50,
+      want: ['throttled', 'Throttled'],
+    },
+    {
+      name: 'x-acs-retry-after on a 200 is not throttling',
+      httpStatus: 200,
+      code: 'Weird',
+      acsRetryAfterMs: 50,
+      want: ['transient', 'BadResponse'],
+    },
+    { name: 'codes ignore case', httpStatus: 400, code: 'throttling.user', want: ['throttled', 'Throttled'] },
+    {
+      name: 'SecurityTokenExpired is Unauthorized',
+      httpStatus: 400,
+      code: 'SecurityTokenExpired',
+      want: ['permanent', 'Unauthorized'],
+    },
+    { name: 'ServiceBusy at 400', httpStatus: 400, code: 'ServiceBusy', want: ['transient', 'ServerError'] },
+  ] as { name: string; httpStatus: number; code?: string; acsRetryAfterMs?: number; want: string[] }[])(
+    '$name',
+    ({ httpStatus, code, acsRetryAfterMs, want }) => {
+      const { kind, reason } = classifyPaiflowError({ httpStatus, code, acsRetryAfterMs });
+      expect([kind, reason]).toEqual(want);
+    },
+  );
 });
 
 describe('PaiflowError', () => {

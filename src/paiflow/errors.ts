@@ -83,54 +83,72 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof PaiflowError && err.kind !== 'permanent';
 }
 
-const UNAUTHORIZED_CODES = [
-  /^InvalidAccessKeyId/,
-  /^IncompleteSignature$/,
-  /^SignatureDoesNotMatch$/,
-  /^InvalidSecurityToken/,
-  /^MissingSecurityToken$/,
-  /^InvalidTimeStamp/,
-  /^SignatureNonceUsed$/,
-];
-
-// Alibaba's codes for an STS token past its expiry (`InvalidSecurityToken.Expired` is the documented
-// one; products spell it differently).
+// Alibaba's codes for an STS token past its expiry: `InvalidSecurityToken.Expired` is the POP
+// gateway's (Alibaba's "Public" error centre, which PAIFlow's gateway answers from);
+// `SecurityTokenExpired` is OSS's; other spellings are accepted in case a product or proxy uses them.
 const EXPIRED_TOKEN_CODE =
   /^(InvalidSecurityToken\.Expired?|SecurityToken\.?Expired|InvalidSecurityToken\.TokenExpired)$/i;
+
+const UNAUTHORIZED_CODES = [
+  /^InvalidAccessKeyId/i,
+  /^IncompleteSignature$/i,
+  /^SignatureDoesNotMatch$/i,
+  /^InvalidSecurityToken/i,
+  EXPIRED_TOKEN_CODE,
+  /^MissingSecurityToken$/i,
+  /^InvalidTimeStamp/i,
+  /^SignatureNonceUsed$/i,
+];
+
+/** A busy or failing server: worth retrying whatever HTTP status comes with it (400 and 503 are seen). */
+const TRANSIENT_CODE =
+  /^(InternalError|ServiceUnavailable|SystemBusy|ServiceBusy|ServerBusy|ServiceTimeout)(\.|$)/i;
 
 /**
  * True for a rejection of an expired STS security token: refreshing the credentials (re-reading the
  * Secret, asking the credential chain again) may fix it at once, unlike other Unauthorized errors.
+ * Such an error keeps reason `Unauthorized`; its `code` is Alibaba's, verbatim.
  */
 export function isExpiredSecurityToken(err: unknown): boolean {
   return err instanceof PaiflowError && EXPIRED_TOKEN_CODE.test(err.code);
 }
 
+const THROTTLED = { kind: 'throttled', reason: 'Throttled' } as const;
+
 /**
- * Decides kind and reason of an error response from its HTTP status and Alibaba `Code`. The order
- * matters: throttling is recognised by code whatever the status (products answer 400 or 429), and
- * signature codes win over 403/404 (`SignatureDoesNotMatch` may come as 403,
- * `InvalidAccessKeyId.NotFound` as 404).
+ * Decides kind and reason of an error response from its HTTP status, Alibaba `Code` (matched
+ * ignoring case) and `x-acs-retry-after`. The order matters:
+ * 1. a 4xx or 5xx with a positive `x-acs-retry-after` is throttling whatever its code, as Alibaba's
+ *    own SDKs decide (darabonba-openapi `main.tea`: any 400..599 response for which
+ *    `getThrottlingTimeLeft(headers)` is set becomes a Throttling error before the code is read);
+ * 2. throttling codes (`Throttling`, `Throttling.User`, `Throttling.Api`) whatever the status
+ *    (products answer 400, 429 or 503), and HTTP 429;
+ * 3. signature and token codes win over 403/404 (`SignatureDoesNotMatch` may come as 403,
+ *    `InvalidAccessKeyId.NotFound` as 404);
+ * 4. busy or failing server codes (`InternalError`, `ServiceUnavailable`, `SystemBusy`, ...) at any
+ *    status, and any other 5xx, are transient;
+ * 5. any other 4xx is permanent, its reason named by status or code.
  */
 export function classifyPaiflowError(response: {
   httpStatus?: number | undefined;
   code?: string | undefined;
+  /** The response's `x-acs-retry-after` in milliseconds, when it had one. */
+  acsRetryAfterMs?: number | undefined;
 }): {
   kind: PaiflowErrorKind;
   reason: PaiflowErrorReason;
 } {
-  const { httpStatus = 0, code = '' } = response;
-  if (code.startsWith('Throttling') || httpStatus === 429) return { kind: 'throttled', reason: 'Throttled' };
+  const { httpStatus = 0, code = '', acsRetryAfterMs = 0 } = response;
+  if (httpStatus >= 400 && httpStatus < 600 && acsRetryAfterMs > 0) return THROTTLED;
+  if (/^Throttling/i.test(code) || httpStatus === 429) return THROTTLED;
   if (UNAUTHORIZED_CODES.some((pattern) => pattern.test(code)) || httpStatus === 401) {
     return { kind: 'permanent', reason: 'Unauthorized' };
   }
-  if (httpStatus >= 500 || code === 'InternalError' || code === 'ServiceUnavailable') {
-    return { kind: 'transient', reason: 'ServerError' };
-  }
-  if (code.startsWith('Forbidden') || httpStatus === 403) return { kind: 'permanent', reason: 'Forbidden' };
-  if (httpStatus === 404) return { kind: 'permanent', reason: 'NotFound' };
+  if (httpStatus >= 500 || TRANSIENT_CODE.test(code)) return { kind: 'transient', reason: 'ServerError' };
+  if (/^Forbidden/i.test(code) || httpStatus === 403) return { kind: 'permanent', reason: 'Forbidden' };
+  if (httpStatus === 404 || /\.NotFound$/i.test(code)) return { kind: 'permanent', reason: 'NotFound' };
   if (httpStatus === 408) return { kind: 'transient', reason: 'Timeout' };
-  if (httpStatus >= 400 || code === 'MissingParameter' || code.startsWith('InvalidParameter')) {
+  if (httpStatus >= 400 || /^(MissingParameter|InvalidParameter)/i.test(code)) {
     return { kind: 'permanent', reason: 'InvalidParameter' };
   }
   // A 1xx/3xx (we follow no redirects) or a 2xx carrying an error: a proxy or a captive portal in the way.

@@ -338,3 +338,40 @@ describe('parseListPipelineRunsStatus', () => {
     expectBadResponse(() => parseListPipelineRunsStatus(body), what);
   });
 });
+
+describe('a 2xx body that is an error object', () => {
+  const throttled = JSON.stringify({
+    RequestId: 'R-1',
+    Code: 'Throttling.User',
+    Message: 'denied; TokenId=share-1',
+  });
+
+  test.each([
+    { name: 'ListPipelineRunNodeStatus', parse: parseListPipelineRunNodeStatus },
+    { name: 'GetPipelineRun', parse: parseGetPipelineRun },
+    // Its arrays are optional: without this check the error would read as "nothing found".
+    { name: 'ListPipelineRunsStatus', parse: parseListPipelineRunsStatus },
+  ])('$name: the error, classified by its code, server text scrubbed', ({ parse }) => {
+    let caught: unknown;
+    try {
+      parse(throttled, { httpStatus: 200, secrets: ['share-1'] });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(PaiflowError);
+    expect(caught).toMatchObject({
+      code: 'Throttling.User',
+      kind: 'throttled',
+      reason: 'Throttled',
+      httpStatus: 200,
+      requestId: 'R-1',
+    });
+    expect((caught as PaiflowError).message).not.toContain('share-1');
+  });
+
+  test('an answer that also carries a Code is an answer', () => {
+    expect(
+      parseListPipelineRunNodeStatus(JSON.stringify({ Code: 'OK', Status: [{ NodeId: 'n' }] })).nodes,
+    ).toHaveLength(1);
+  });
+});

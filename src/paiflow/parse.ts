@@ -1,4 +1,5 @@
 import { adviceFor, PaiflowError } from './errors.ts';
+import { errorFromResponse } from './response-error.ts';
 import type {
   GetPipelineRunResult,
   JsonValue,
@@ -15,8 +16,17 @@ import type {
  * (timestamps, RuntimeInfo, unknown statuses, extra fields); strict only about the shape without
  * which the answer means nothing (an object, its arrays, node IDs). A body failing that is a
  * PaiflowError of kind `transient`, reason `BadResponse`: a proxy or a truncated body is the likely
- * cause, and the body itself is never quoted.
+ * cause, and the body itself is never quoted. A 2xx body that is Alibaba's error object instead of
+ * the answer (a `Code` and none of the answer's fields) is that error, classified by its code.
  */
+
+/** What the parsers know of the response besides its body. */
+export interface ParseContext {
+  /** @default 200 */
+  httpStatus?: number;
+  /** Values to scrub from server text quoted in an error (secret, token, TokenId). */
+  secrets?: readonly (string | undefined)[];
+}
 
 type JsonObject = Record<string, unknown>;
 
@@ -34,7 +44,12 @@ function badResponse(operation: string, what: string): PaiflowError {
   });
 }
 
-function parseObject(text: string, operation: string): JsonObject {
+function parseObject(
+  text: string,
+  operation: string,
+  answerFields: readonly string[],
+  context: ParseContext,
+): JsonObject {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -42,6 +57,17 @@ function parseObject(text: string, operation: string): JsonObject {
     throw badResponse(operation, 'the body is not JSON');
   }
   if (!isObject(body)) throw badResponse(operation, 'the body is not a JSON object');
+  const errorCode = ['Code', 'code'].some((key) => Object.hasOwn(body, key));
+  if (errorCode && !answerFields.some((key) => Object.hasOwn(body, key))) {
+    throw errorFromResponse({
+      operation,
+      httpStatus: context.httpStatus ?? 200,
+      body: text,
+      headers: {},
+      nowMs: 0,
+      secrets: context.secrets ?? [],
+    });
+  }
   return body;
 }
 
@@ -182,24 +208,30 @@ function withRequestId<T extends object>(result: T, body: JsonObject): T & { req
   return requestId === undefined ? result : { requestId, ...result };
 }
 
-export function parseListPipelineRunNodeStatus(body: string): ListPipelineRunNodeStatusResult {
+export function parseListPipelineRunNodeStatus(
+  body: string,
+  context: ParseContext = {},
+): ListPipelineRunNodeStatusResult {
   const operation = 'ListPipelineRunNodeStatus';
-  const object = parseObject(body, operation);
+  const object = parseObject(body, operation, ['Status'], context);
   const nodes = arrayField(object, 'Status', operation, true).map((node, i) =>
     parseNode(node, operation, `Status[${i}]`),
   );
   return withRequestId({ nodes }, object);
 }
 
-export function parseGetPipelineRun(body: string): GetPipelineRunResult {
+export function parseGetPipelineRun(body: string, context: ParseContext = {}): GetPipelineRunResult {
   const operation = 'GetPipelineRun';
-  const object = parseObject(body, operation);
+  const object = parseObject(body, operation, ['PipelineRunId'], context);
   return withRequestId(parseRun(object, operation, 'the body'), object);
 }
 
-export function parseListPipelineRunsStatus(body: string): ListPipelineRunsStatusResult {
+export function parseListPipelineRunsStatus(
+  body: string,
+  context: ParseContext = {},
+): ListPipelineRunsStatusResult {
   const operation = 'ListPipelineRunsStatus';
-  const object = parseObject(body, operation);
+  const object = parseObject(body, operation, ['PipelineRuns', 'Nodes'], context);
   const pipelineRuns = arrayField(object, 'PipelineRuns', operation, false).map((run, i) =>
     parseRun(run, operation, `PipelineRuns[${i}]`),
   );
