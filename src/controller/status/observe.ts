@@ -57,18 +57,18 @@ function runtimeInfoMap(
   parsed: Record<string, JsonValue>,
   limits: StatusLimits,
 ): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  let count = 0;
+  // A Map, not an object: a key named `constructor` or `__proto__` is a key like any other.
+  const out = new Map<string, string>();
   // Sorted by UTF-16 code units, not locale: the same map must give the same status everywhere.
   for (const key of Object.keys(parsed).sort()) {
-    if (count >= limits.maxRuntimeInfoKeys) break;
+    if (out.size >= limits.maxRuntimeInfoKeys) break;
     const bounded = truncate(key, STATUS_BOUNDS.runtimeInfoKeyLength);
     const value = parsed[key];
-    if (bounded in out || value === undefined) continue;
-    out[bounded] = truncate(stringify(value), limits.maxRuntimeInfoValueLength);
-    count += 1;
+    if (out.has(bounded) || value === undefined) continue;
+    out.set(bounded, truncate(stringify(value), limits.maxRuntimeInfoValueLength));
   }
-  return count === 0 ? undefined : out;
+  // fromEntries defines own properties, so even `__proto__` stays data.
+  return out.size === 0 ? undefined : Object.fromEntries(out);
 }
 
 function child(node: NodeStatus): ChildNodeStatus {
