@@ -25,10 +25,14 @@ export function pipelineRunNodeSchema(): JSONSchemaProps {
   return schema;
 }
 
+// Read once: parsing deploy/crd.yaml costs more than admitting an object, and property tests admit thousands.
+let schemaOnce: JSONSchemaProps | undefined;
+
 /** Admits `obj` (and `oldObj` for an update) with the CRD's schema, as kube-apiserver would. */
 export function admit(obj: unknown, oldObj?: unknown): AdmitResult {
+  schemaOnce ??= pipelineRunNodeSchema();
   return admitCustomResource({
-    schema: pipelineRunNodeSchema(),
+    schema: schemaOnce,
     obj: obj as Record<string, unknown>,
     ...(oldObj === undefined ? {} : { oldObj: oldObj as Record<string, unknown> }),
   });

@@ -30,7 +30,10 @@ beforeAll(async () => {
   const { port } = server.address() as AddressInfo;
   client = new PaiflowClient({
     endpoint: `http://127.0.0.1:${port}`,
-    credentials: new StaticCredentialsProvider({ accessKeyId: 'AK', accessKeySecret: 'sk-property-secret-value' }),
+    credentials: new StaticCredentialsProvider({
+      accessKeyId: 'AK',
+      accessKeySecret: 'sk-property-secret-value',
+    }),
     timeoutMs: 2000,
     maxResponseBytes: 64 * 1024,
     // One attempt: the property is about what one answer can do to a call.

@@ -112,7 +112,7 @@ describe('computeStatus, fed whatever PAIFlow sends, poll after poll', () => {
         fc.constantFrom('node-1', 'node-2'),
         fc.boolean(),
         limits,
-        fc.array(fc.tuple(poll, fc.integer({ min: 0, max: 600_000 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(poll, fc.integer({ min: 0, max: 600_000 })), { minLength: 1, maxLength: 2 }),
         (nodeId, namedInSpec, overrides, polls) => {
           const spec: PipelineRunNodeSpec = { pipelineRunId: 'flow-1', ...(namedInSpec && { nodeId }) };
           let previous: PipelineRunNodeStatus | undefined;
