@@ -242,6 +242,19 @@ describe('error classes, each from one request', () => {
     },
     { name: 'truncated body', fault: { kind: 'truncatedBody' }, want: { kind: 'transient' } },
     {
+      name: 'an HTML 502 from a gateway',
+      fault: { kind: 'badGateway' },
+      want: {
+        code: 'Http502',
+        kind: 'transient',
+        reason: 'ServerError',
+        httpStatus: 502,
+        message: expect.stringContaining(
+          'failed with Http502 (HTTP 502): 502 Bad Gateway 502 Bad Gateway nginx;',
+        ) as unknown,
+      },
+    },
+    {
       name: 'malformed JSON',
       fault: { kind: 'malformedJson' },
       want: { kind: 'transient', reason: 'BadResponse' },

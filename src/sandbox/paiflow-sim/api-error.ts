@@ -3,7 +3,8 @@
  * `{"RequestId","HostId","Code","Message","Recommend"}`. Codes, statuses and messages follow Alibaba's
  * public error centre (product "Public") where it documents them; the two PAIFlow not-found codes are
  * UNCONFIRMED (the real service's 404 code for an unknown run or node is not published), so they follow
- * the common `InvalidXxx.NotFound` convention and clients must classify by HTTP status.
+ * the common `InvalidXxx.NotFound` convention and clients must classify by HTTP status. Sources and
+ * assumptions are listed in docs/paiflow-sim.md.
  */
 export class ApiError extends Error {
   readonly status: number;

@@ -115,6 +115,14 @@ describe('broken connections and bodies', () => {
     expect((await call()).status).toBe(200);
   });
 
+  test('badGateway: a 502 HTML page from a gateway, no Alibaba body', async () => {
+    sim.injectFault({ kind: 'badGateway', count: 1 });
+    const res = await call(nodeStatus);
+    expect([res.status, res.headers['content-type']]).toEqual([502, 'text/html']);
+    expect(res.text).toContain('<title>502 Bad Gateway</title>');
+    expect(res.json).toBeUndefined();
+  });
+
   test('malformedJson: a 200 whose body does not parse', async () => {
     sim.injectFault({ kind: 'malformedJson', count: 1 });
     const res = await call(nodeStatus);

@@ -6,6 +6,7 @@ import type { Operation } from './operations.ts';
  * - `internalError` / `serviceUnavailable`: 500 `InternalError` / 503 `ServiceUnavailable` in Alibaba's error body;
  * - `throttling`: `Throttling.User` with the configured throttling status and retry-after;
  * - `forbidden`: 403 `Forbidden.RAM`, as for a RAM policy that does not grant the action;
+ * - `badGateway`: 502 with an nginx-style HTML page, not Alibaba's JSON, as a gateway in front of PAIFlow answers;
  * - `reset`: the TCP connection is reset (RST) without an answer;
  * - `malformedJson`: 200 with a body that is not valid JSON (consistent Content-Length);
  * - `truncatedBody`: 200 declaring the full Content-Length, then the connection closes halfway;
@@ -17,6 +18,7 @@ export const FAULT_KINDS = [
   'serviceUnavailable',
   'throttling',
   'forbidden',
+  'badGateway',
   'reset',
   'malformedJson',
   'truncatedBody',

@@ -8,7 +8,7 @@ export interface RequestCounts {
   byNode: Record<string, number>;
   /** The AccessKeyId the Authorization header names (valid or not), or `(none)`. */
   byAccessKey: Record<string, number>;
-  /** The answer: `OK`, an error Code, or `fault:<kind>` for reset, malformedJson, truncatedBody and hang. */
+  /** The answer: `OK`, an error Code, or `fault:<kind>` for badGateway, reset, malformedJson, truncatedBody and hang. */
   byOutcome: Record<string, number>;
 }
 

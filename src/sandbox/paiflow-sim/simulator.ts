@@ -396,6 +396,13 @@ export class PaiflowSimulator implements AdminTarget {
       case 'reset':
         req.socket.resetAndDestroy();
         return true;
+      case 'badGateway':
+        res.writeHead(502, {
+          'content-type': 'text/html',
+          'content-length': Buffer.byteLength(BAD_GATEWAY_PAGE),
+        });
+        res.end(BAD_GATEWAY_PAGE);
+        return true;
       case 'malformedJson':
         send(res, 200, `{"RequestId":"${requestId}","Status":[{"NodeId":`, { 'x-acs-request-id': requestId });
         return true;
@@ -435,6 +442,10 @@ function checkActionAndVersion(
   if (version === undefined) throw apiErrors.missingParameter('x-acs-version');
   if (version !== PAIFLOW_API_VERSION) throw apiErrors.invalidVersion(version);
 }
+
+/** What nginx answers when its upstream fails: no Alibaba body, no request ID. */
+const BAD_GATEWAY_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
