@@ -38,6 +38,17 @@ export function admit(obj: unknown, oldObj?: unknown): AdmitResult {
   });
 }
 
+/** Admits a PipelineRunNode with this spec and status, as a status write would be admitted. */
+export function admitStatus(spec: unknown, status: unknown): AdmitResult {
+  return admit({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    metadata: { name: 'x', namespace: 'default' },
+    spec,
+    status,
+  });
+}
+
 /** Every YAML document of a repository file, parsed. */
 export function yamlDocuments(path: string): unknown[] {
   return parseAllDocuments(readRepoFile(path)).map((doc) => doc.toJS() as unknown);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { propertyRuns } from '../../../test/support/property-runs.ts';
 import type { PipelineRunNodeSpec, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
-import { admit } from '../../api/crd.test-helper.ts';
+import { admitStatus } from '../../api/crd.test-helper.ts';
 import { PaiflowError } from '../../paiflow/errors.ts';
 import {
   answerObject,
@@ -88,13 +88,7 @@ function outcomeOf(step: { body: string } | { outcome: PollOutcome }, nodeId: st
 }
 
 function expectAdmitted(spec: PipelineRunNodeSpec, status: PipelineRunNodeStatus): void {
-  const { causes, unknownFields } = admit({
-    apiVersion: 'paiflow.dev/v1alpha1',
-    kind: 'PipelineRunNode',
-    metadata: { name: 'x', namespace: 'default' },
-    spec,
-    status,
-  });
+  const { causes, unknownFields } = admitStatus(spec, status);
   expect({ causes, unknownFields }).toEqual({ causes: [], unknownFields: [] });
   expect(JSON.stringify(status).length).toBeLessThanOrEqual(MAX_STATUS_BYTES);
 }
@@ -103,6 +97,18 @@ function expectAdmitted(spec: PipelineRunNodeSpec, status: PipelineRunNodeStatus
 function expectVisible(shown: string | undefined, sent: string, max: number): void {
   if (sent.length <= max) expect(shown).toBe(sent);
   else expect(shown?.slice(0, max - 4)).toBe(sent.slice(0, max - 4));
+}
+
+/** The status of a Running node whose RuntimeInfo PAIFlow sent as `raw`, through the real parser. */
+function runningWith(raw: string, maxRuntimeInfoKeys?: number): PipelineRunNodeStatus {
+  const body = JSON.stringify({ Status: [{ NodeId: 'node-1', Status: 'Running', RuntimeInfo: raw }] });
+  return computeStatus({
+    generation: 1,
+    spec: { pipelineRunId: 'flow-1', nodeId: 'node-1' },
+    outcome: { kind: 'observed', nodeId: 'node-1', nodes: parseListPipelineRunNodeStatus(body).nodes },
+    now: T0,
+    ...(maxRuntimeInfoKeys !== undefined && { limits: { maxRuntimeInfoKeys } }),
+  });
 }
 
 describe('computeStatus, fed whatever PAIFlow sends, poll after poll', () => {
@@ -198,16 +204,7 @@ describe('computeStatus, fed whatever PAIFlow sends, poll after poll', () => {
         fc.integer({ min: 0, max: 64 }),
         (keys, maxKeys) => {
           const raw = `{${keys.map((k, i) => `${JSON.stringify(k)}:${i}`).join(',')}}`;
-          const [node] = parseListPipelineRunNodeStatus(
-            JSON.stringify({ Status: [{ NodeId: 'node-1', Status: 'Running', RuntimeInfo: raw }] }),
-          ).nodes;
-          const result = computeStatus({
-            generation: 1,
-            spec: { pipelineRunId: 'flow-1', nodeId: 'node-1' },
-            outcome: { kind: 'observed', nodeId: 'node-1', nodes: [node!] },
-            now: T0,
-            limits: { maxRuntimeInfoKeys: maxKeys },
-          });
+          const result = runningWith(raw, maxKeys);
           const kept = Object.keys(result.runtimeInfo ?? {});
           expect(kept).toHaveLength(Math.min(keys.length, maxKeys));
           for (const k of kept) expect(result.runtimeInfo?.[k]).toBe(String(keys.indexOf(k)));
@@ -219,23 +216,7 @@ describe('computeStatus, fed whatever PAIFlow sends, poll after poll', () => {
 
   // Found by the property above: `constructor` was taken for a key already kept (`key in {}`) and dropped.
   test('regression: RuntimeInfo keys named like Object.prototype members are kept', () => {
-    const [node] = parseListPipelineRunNodeStatus(
-      JSON.stringify({
-        Status: [
-          {
-            NodeId: 'node-1',
-            Status: 'Running',
-            RuntimeInfo: '{"constructor":"c","toString":"t","__proto__":"p","DLC_JOB_ID":"dlc-1"}',
-          },
-        ],
-      }),
-    ).nodes;
-    const result = computeStatus({
-      generation: 1,
-      spec: { pipelineRunId: 'flow-1', nodeId: 'node-1' },
-      outcome: { kind: 'observed', nodeId: 'node-1', nodes: [node!] },
-      now: T0,
-    });
+    const result = runningWith('{"constructor":"c","toString":"t","__proto__":"p","DLC_JOB_ID":"dlc-1"}');
     expect(JSON.parse(JSON.stringify(result.runtimeInfo))).toEqual(
       JSON.parse('{"DLC_JOB_ID":"dlc-1","__proto__":"p","constructor":"c","toString":"t"}'),
     );

@@ -1,5 +1,5 @@
 import type { PipelineRunNodeSpec, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
-import { admit } from '../../api/crd.test-helper.ts';
+import { admitStatus } from '../../api/crd.test-helper.ts';
 import type { NodeStatus } from '../../paiflow/types.ts';
 import { findCondition } from './conditions.ts';
 import { computeStatus } from './compute-status.ts';
@@ -54,13 +54,7 @@ const condition = (status: PipelineRunNodeStatus, type: string) => findCondition
 
 /** Every status a test computes must be one the API server accepts. */
 function expectAdmitted(status: PipelineRunNodeStatus): void {
-  const { causes, unknownFields } = admit({
-    apiVersion: 'paiflow.dev/v1alpha1',
-    kind: 'PipelineRunNode',
-    metadata: { name: 'x', namespace: 'default' },
-    spec,
-    status,
-  });
+  const { causes, unknownFields } = admitStatus(spec, status);
   expect({ causes, unknownFields }).toEqual({ causes: [], unknownFields: [] });
 }
 
