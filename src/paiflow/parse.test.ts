@@ -289,6 +289,8 @@ describe('parseListPipelineRunsStatus', () => {
           StartedAt: '2021-01-21T17:12:35.232Z',
           FinishedAt: '2021-01-21T17:12:40.232Z',
         },
+        { PipelineRunId: 'flow-2', NodeId: 'n2', Status: 'Running', IsDeleted: true },
+        { PipelineRunId: 'flow-3', NodeId: 'n3', Status: 'Running', IsDeleted: 'no' },
       ],
       Outputs: [],
     };
@@ -305,6 +307,16 @@ describe('parseListPipelineRunsStatus', () => {
           finishedAt: '2021-01-21T17:12:40.232Z',
           runtimeInfo: { raw: '' },
         },
+        // IsDeleted kept when it is a boolean, ignored otherwise (lenient).
+        {
+          pipelineRunId: 'flow-2',
+          nodeId: 'n2',
+          nodeName: '',
+          status: 'Running',
+          runtimeInfo: { raw: '' },
+          isDeleted: true,
+        },
+        { pipelineRunId: 'flow-3', nodeId: 'n3', nodeName: '', status: 'Running', runtimeInfo: { raw: '' } },
       ],
     });
   });

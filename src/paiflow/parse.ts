@@ -240,7 +240,8 @@ export function parseListPipelineRunsStatus(
     const node = parseNode(value, operation, where);
     const pipelineRunId = text((value as JsonObject).PipelineRunId);
     if (pipelineRunId === undefined) throw badResponse(operation, `${where} has no PipelineRunId`);
-    return { pipelineRunId, ...node };
+    const isDeleted = (value as JsonObject).IsDeleted;
+    return { pipelineRunId, ...node, ...(typeof isDeleted === 'boolean' && { isDeleted }) };
   });
   return withRequestId({ pipelineRuns, nodes }, object);
 }

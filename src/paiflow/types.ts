@@ -79,9 +79,14 @@ export interface ListPipelineRunsStatusRequest {
   pipelineRuns?: readonly string[];
 }
 
-/** A node in the batch answer: a NodeStatus that also names its run. */
+/**
+ * A node in the batch answer: a NodeStatus that also names its run. The batch answer carries no
+ * RuntimeInfo (`runtimeInfo.raw` is '') and no children.
+ */
 export interface RunNodeStatus extends NodeStatus {
   pipelineRunId: string;
+  /** PAI's `IsDeleted`: true when the node's run was deleted; absent when not sent. */
+  isDeleted?: boolean;
 }
 
 export interface ListPipelineRunsStatusResult {

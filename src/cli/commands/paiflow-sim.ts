@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import {
+  BATCH_LIMIT,
   PaiflowSimulator,
   parseScenarioYaml,
   ScenarioError,
@@ -39,6 +40,7 @@ interface PaiflowSimFlags {
   throttleBurst?: number;
   throttleStatus: '400' | '429';
   retryAfter: 'auto' | 'off' | number;
+  batchLimit: number;
   logLevel: LevelWithSilent;
 }
 
@@ -113,6 +115,15 @@ export function paiflowSimCommand(): Command {
         .argParser(keywordOrDuration('auto', 'off'))
         .default('auto'),
     )
+    .addOption(
+      option(
+        '--batch-limit <n>',
+        'entries per list a ListPipelineRunsStatus call may carry (400 InvalidParameter beyond); 0: the action is not served (404)',
+        'BATCH_LIMIT',
+      )
+        .argParser(intInRange(0, 100_000))
+        .default(BATCH_LIMIT),
+    )
     .addOption(logLevelOption('PAIFLOW_SIM_LOG_LEVEL'))
     .action(async (flags: PaiflowSimFlags, command: Command) => {
       const logger = createLogger({
@@ -142,6 +153,7 @@ export function paiflowSimCommand(): Command {
         scenario,
         clock: flags.manualClock ? { kind: 'manual' } : { kind: 'wall', speed: flags.speed },
         throttle,
+        batchLimit: flags.batchLimit,
         logger,
       });
       const endpoint = await listenOrFail(command, flags.listen, (address) => simulator.listen(address));

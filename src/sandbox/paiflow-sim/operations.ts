@@ -17,12 +17,16 @@ import { findNode, runViewAt, type NodeView, type RunView } from './status-model
  * - Before a run starts its root node does not exist: GetPipelineRun shows NodeId "" and a query for
  *   the root node answers 404. A run that ends queued (`endsQueued`) keeps NodeId "" for good, with a
  *   final Status and FinishedAt.
- * - ListPipelineRunsStatus takes at most 100 entries in each of Nodes and PipelineRuns (InvalidParameter
- *   beyond), and silently leaves out runs and nodes the caller cannot see (unknown, shared, not started).
+ * - ListPipelineRunsStatus takes at most `batchLimit` entries (default 100) in each of Nodes and
+ *   PipelineRuns (400 InvalidParameter naming the list beyond), answers every node it reports with
+ *   `IsDeleted: false` and no RuntimeInfo, and silently leaves out runs and nodes the caller cannot see
+ *   (unknown or deleted, shared, not started). With `batchLimit` 0 the action is not served at all
+ *   (404 InvalidAction.NotFound, as for a service without it): the case a controller must fall back from.
  */
 export const OPERATIONS = ['ListPipelineRunNodeStatus', 'GetPipelineRun', 'ListPipelineRunsStatus'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/** Entries per list of a ListPipelineRunsStatus call, unless configured otherwise (*chosen*). */
 export const BATCH_LIMIT = 100;
 
 export interface Route {
@@ -190,7 +194,8 @@ export function readBatch(body: Buffer): BatchRequest | undefined {
 }
 
 /** PUT /api/v1/pipelineruns with `{"Nodes":[{PipelineRunId,NodeId}],"PipelineRuns":[ids]}` */
-export function listPipelineRunsStatus(ctx: OperationContext, body: Buffer): Body {
+export function listPipelineRunsStatus(ctx: OperationContext, body: Buffer, batchLimit: number): Body {
+  if (batchLimit === 0) throw apiErrors.invalidAction('PUT', '/api/v1/pipelineruns');
   const batch = readBatch(body);
   if (!batch) {
     throw apiErrors.invalidParameter(
@@ -203,8 +208,8 @@ export function listPipelineRunsStatus(ctx: OperationContext, body: Buffer): Bod
     ['Nodes', batch.nodes.length],
     ['PipelineRuns', batch.runIds.length],
   ] as const) {
-    if (size > BATCH_LIMIT)
-      throw apiErrors.invalidParameter(name, `at most ${BATCH_LIMIT} entries, got ${size}.`);
+    if (size > batchLimit)
+      throw apiErrors.invalidParameter(name, `at most ${batchLimit} entries, got ${size}.`);
   }
   const viewOf = (runId: string): { entry: RunEntry; view: RunView } | undefined => {
     const entry = ctx.runs.get(runId);
@@ -238,6 +243,7 @@ export function listPipelineRunsStatus(ctx: OperationContext, body: Buffer): Bod
               NodeName: node.name,
               Status: node.status,
               ...times(ctx, node),
+              IsDeleted: false,
             },
           ]
         : [];

@@ -276,9 +276,12 @@ describe('ListPipelineRunsStatus', () => {
           NodeName: 'train',
           Status: 'Running',
           StartedAt: iso(13),
+          IsDeleted: false,
         },
       ],
     });
+    // As documented: no RuntimeInfo and no children in a batch answer.
+    expect(res.json?.Nodes).toEqual([expect.not.objectContaining({ RuntimeInfo: expect.anything() })]);
   });
 
   test.each([
@@ -298,6 +301,57 @@ describe('ListPipelineRunsStatus', () => {
   test('100 entries are accepted', async () => {
     const res = await batch({ PipelineRuns: Array.from({ length: 100 }, () => 'flow-1') });
     expect(res.status).toBe(200);
+  });
+
+  test('a deleted run is left out', async () => {
+    sim.deleteRun('flow-1');
+    const res = await batch({ Nodes: [{ PipelineRunId: 'flow-1', NodeId: 'node-b' }] });
+    expect(res.json).toMatchObject({ Nodes: [] });
+  });
+});
+
+describe('batchLimit', () => {
+  async function withLimit(batchLimit: number, body: unknown): Promise<TestResponse> {
+    const limited = new PaiflowSimulator({
+      accessKeys: [key],
+      scenario,
+      clock: { kind: 'manual' },
+      now: () => wall,
+      batchLimit,
+    });
+    const url = await limited.listen();
+    try {
+      return await signedRequest(url, key, {
+        signedAtMs: wall,
+        method: 'PUT',
+        action: 'ListPipelineRunsStatus',
+        path: ['api', 'v1', 'pipelineruns'],
+        body: JSON.stringify(body),
+      });
+    } finally {
+      await limited.close();
+    }
+  }
+  const nodes = (n: number): unknown => ({
+    Nodes: Array.from({ length: n }, () => ({ PipelineRunId: 'flow-1', NodeId: 'node-a' })),
+  });
+
+  test('entries up to the limit are accepted, one more is 400 InvalidParameter naming the list', async () => {
+    expect((await withLimit(3, nodes(3))).status).toBe(200);
+    const refused = await withLimit(3, nodes(4));
+    expect([refused.status, refused.json?.Code]).toEqual([400, 'InvalidParameter']);
+    expect(refused.json?.Message).toContain('"Nodes"');
+  });
+
+  test('0: the action is not served', async () => {
+    const refused = await withLimit(0, nodes(1));
+    expect([refused.status, refused.json?.Code]).toEqual([404, 'InvalidAction.NotFound']);
+  });
+
+  test('a limit that is not an integer >= 0 is refused', () => {
+    expect(() => new PaiflowSimulator({ accessKeys: [key], batchLimit: -1 })).toThrow(
+      'batchLimit: expected an integer >= 0, got -1',
+    );
   });
 });
 

@@ -19,6 +19,7 @@ import {
   type FaultSpec,
 } from './fault-book.ts';
 import {
+  BATCH_LIMIT,
   getPipelineRun,
   listPipelineRunNodeStatus,
   listPipelineRunsStatus,
@@ -54,6 +55,11 @@ export interface PaiflowSimulatorOptions {
   now?: () => number;
   /** Per-account throttling; default none. */
   throttle?: ThrottleOptions;
+  /**
+   * Entries per list a ListPipelineRunsStatus call may carry (400 InvalidParameter beyond); 0: the
+   * action is not served (404 InvalidAction.NotFound). An integer >= 0. @default BATCH_LIMIT (100)
+   */
+  batchLimit?: number;
   /** Faults in force from the start (same as injectFault). */
   faults?: readonly FaultSpec[];
   logger?: SimulatorLogger;
@@ -110,6 +116,7 @@ export class PaiflowSimulator implements AdminTarget {
   readonly #counter = new RequestCounter();
   readonly #closing = new AbortController();
   readonly #logger: SimulatorLogger | undefined;
+  readonly #batchLimit: number;
   #server: Server | undefined;
   #endpoint: string | undefined;
   #closed: Promise<void> | undefined;
@@ -124,6 +131,9 @@ export class PaiflowSimulator implements AdminTarget {
     this.#throttleOptions = options.throttle;
     this.#throttle = options.throttle && new AccountThrottle({ ...options.throttle, now: this.#now });
     this.#logger = options.logger;
+    this.#batchLimit = options.batchLimit ?? BATCH_LIMIT;
+    if (!Number.isInteger(this.#batchLimit) || this.#batchLimit < 0)
+      throw new RangeError(`batchLimit: expected an integer >= 0, got ${String(options.batchLimit)}`);
     for (const fault of options.faults ?? []) this.injectFault(fault);
   }
 
@@ -374,7 +384,7 @@ export class PaiflowSimulator implements AdminTarget {
       case 'GetPipelineRun':
         return getPipelineRun(ctx, route, query);
       case 'ListPipelineRunsStatus':
-        return listPipelineRunsStatus(ctx, body);
+        return listPipelineRunsStatus(ctx, body, this.#batchLimit);
     }
   }
 
