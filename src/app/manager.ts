@@ -10,10 +10,18 @@ import { createMetrics, MeteredKubeConfig } from '../observability/metrics/index
 import type { CredentialsProvider } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
 import { Controller, type ControllerObserver } from '../controller/controller.ts';
+import { isUserCaused } from '../controller/user-caused.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
 import { PaiflowGateway } from '../controller/paiflow-gateway/index.ts';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_FULL_REFRESH_INTERVALS,
+  DetailPoller,
+  Observer,
+  TargetResolver,
+} from '../controller/observer/index.ts';
 import { PipelineRunNodeReconciler } from '../controller/pipelinerunnode/reconciler.ts';
-import { TargetResolver } from '../controller/pipelinerunnode/target-resolver.ts';
+import { DEFAULT_STATUS_LIMITS } from '../controller/status/index.ts';
 import {
   createRateLimitingQueue,
   ItemExponentialFailureRateLimiter,
@@ -43,6 +51,10 @@ export interface ManagerOptions {
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
   paiflowTimeoutMs: number;
+  /** Nodes per ListPipelineRunsStatus call; 0: no batching (one detail call per resource and interval). @default 100 */
+  paiflowBatchSize?: number | undefined;
+  /** A resource gets a full detail call every this many poll intervals even when unchanged. @default 10 */
+  fullRefreshIntervals?: number | undefined;
   reconcileTimeoutMs: number;
   /** Where /healthz and /readyz listen; undefined: no probe server. */
   probeAddress?: { host: string; port: number } | undefined;
@@ -82,6 +94,7 @@ export class Manager {
   readonly informer: ResourceInformer;
   readonly #controller: Controller;
   readonly #gateway: PaiflowGateway;
+  readonly observer: Observer;
   readonly #health: HealthServer;
   readonly #metricsServer: HealthServer | undefined;
   #metricsUrl: string | undefined;
@@ -103,6 +116,7 @@ export class Manager {
             resources: () => this.informer.list(),
             defaultPollIntervalMs: options.defaultPollIntervalMs,
             minPollIntervalMs: options.minPollIntervalMs,
+            observer: () => this.observer.stats(),
             perObjectMetrics: options.metrics.perObjectMetrics,
             ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
           });
@@ -137,7 +151,7 @@ export class Manager {
       ...options.informer,
       onChange: (type, object) => {
         const key = filter.keyToEnqueue(type, object);
-        if (key !== undefined) this.queue.add(key);
+        if (key !== undefined) this.queue.add(key, { urgent: type !== 'delete' && isUserCaused(object) });
       },
       events: {
         onRestart: (info) => {
@@ -155,18 +169,36 @@ export class Manager {
       timeoutMs: options.paiflowTimeoutMs,
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
+    this.observer = new Observer({
+      cache: this.informer,
+      gateway: this.#gateway,
+      detail: new DetailPoller({
+        gateway: this.#gateway,
+        secrets,
+        resolver: new TargetResolver({
+          secrets,
+          defaultRegion: options.defaultRegion,
+          vpcEndpoints: options.vpcEndpoints,
+          endpointAllowList: options.endpointAllowList,
+          defaultCredentials: options.defaultCredentials,
+        }),
+      }),
+      clock,
+      log,
+      defaultIntervalMs: options.defaultPollIntervalMs,
+      minIntervalMs: options.minPollIntervalMs,
+      stalledRetryMs: options.stalledRetryMs,
+      batchSize: options.paiflowBatchSize ?? DEFAULT_BATCH_SIZE,
+      fullRefreshIntervals: options.fullRefreshIntervals ?? DEFAULT_FULL_REFRESH_INTERVALS,
+      syncRefreshIntervalMs: DEFAULT_STATUS_LIMITS.syncRefreshIntervalMs,
+      maxInFlightPerIdentity: options.paiflowMaxConcurrent,
+      onObservation: (key, urgent) => this.queue.add(key, { urgent }),
+      ...(metrics !== undefined && { hooks: metrics.observer }),
+    });
     const reconciler = new PipelineRunNodeReconciler({
       cache: this.informer,
       api,
-      secrets,
-      gateway: this.#gateway,
-      resolver: new TargetResolver({
-        secrets,
-        defaultRegion: options.defaultRegion,
-        vpcEndpoints: options.vpcEndpoints,
-        endpointAllowList: options.endpointAllowList,
-        defaultCredentials: options.defaultCredentials,
-      }),
+      observations: this.observer,
       events: new EventRecorder({
         kubeConfig,
         clock,
@@ -174,9 +206,6 @@ export class Manager {
         host: options.instance,
       }),
       clock,
-      defaultPollIntervalMs: options.defaultPollIntervalMs,
-      minPollIntervalMs: options.minPollIntervalMs,
-      stalledRetryMs: options.stalledRetryMs,
       onEventError: (summary) => {
         metrics?.handles.eventsFailed.inc();
         log.warn({ summary }, 'an Event could not be recorded');
@@ -244,6 +273,7 @@ export class Manager {
     await this.informer.start();
     // stop() during the sync releases informer.start(): then there is nothing to start.
     if (this.#stopping) return;
+    this.observer.start();
     this.#controller.start();
     log.info(
       { resources: this.informer.list().length, workers: this.#options.workers },
@@ -255,6 +285,7 @@ export class Manager {
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
     await this.#controller.stop(graceMs);
+    await this.observer.stop();
     await this.informer.stop();
     await this.#gateway.close();
     await this.#health.close();

@@ -28,6 +28,8 @@ export interface RunFlags {
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
   paiflowTimeout: number;
+  paiflowBatchSize: number;
+  fullRefreshIntervals: number;
   reconcileTimeout: number;
   probeAddress: { host: string; port: number };
   metricsAddress: { host: string; port: number };
@@ -88,6 +90,8 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
     paiflowTimeoutMs: flags.paiflowTimeout,
+    paiflowBatchSize: flags.paiflowBatchSize,
+    fullRefreshIntervals: flags.fullRefreshIntervals,
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: flags.probeAddress,
     instance: context.instance,
@@ -187,6 +191,8 @@ export function describeConfiguration(
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
     paiflowTimeoutMs: flags.paiflowTimeout,
+    paiflowBatchSize: flags.paiflowBatchSize,
+    fullRefreshIntervals: flags.fullRefreshIntervals,
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: `${flags.probeAddress.host}:${flags.probeAddress.port}`,
     metricsAddress: `${flags.metricsAddress.host}:${flags.metricsAddress.port}`,

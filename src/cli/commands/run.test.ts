@@ -258,6 +258,8 @@ test('--help lists every flag with its environment variable', async () => {
     ['--paiflow-burst <n>', 'PAIFLOW_PAIFLOW_BURST'],
     ['--paiflow-max-concurrent <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT'],
     ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
+    ['--paiflow-batch-size <n>', 'PAIFLOW_PAIFLOW_BATCH_SIZE'],
+    ['--full-refresh-intervals <n>', 'PAIFLOW_FULL_REFRESH_INTERVALS'],
     ['--reconcile-timeout <duration>', 'PAIFLOW_RECONCILE_TIMEOUT'],
     ['--probe-address <host:port>', 'PAIFLOW_PROBE_ADDRESS'],
     ['--shutdown-timeout <duration>', 'PAIFLOW_SHUTDOWN_TIMEOUT'],
@@ -284,6 +286,16 @@ interface BadValue {
 
 test.each<BadValue>([
   { name: '--workers 0', args: ['--workers', '0'], want: "option '--workers <n>' argument '0' is invalid" },
+  {
+    name: '--full-refresh-intervals 0',
+    args: ['--full-refresh-intervals', '0'],
+    want: "option '--full-refresh-intervals <n>' argument '0' is invalid",
+  },
+  {
+    name: '--paiflow-batch-size -1',
+    args: ['--paiflow-batch-size', '-1'],
+    want: "option '--paiflow-batch-size <n>' argument '-1' is invalid",
+  },
   {
     name: 'minimum above the default poll interval',
     args: ['--min-poll-interval', '1m', '--default-poll-interval', '30s'],

@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../../clock/clock.ts';
 import type { Manager } from '../../app/manager.ts';
+import { DEFAULT_BATCH_SIZE } from '../../controller/observer/batch-sizes.ts';
+import { DEFAULT_FULL_REFRESH_INTERVALS } from '../../controller/observer/poll-interval.ts';
 import { createLogger, LOG_FORMATS } from '../../observability/logger.ts';
 import {
   checkEndpointAllowList,
@@ -137,6 +139,22 @@ export function runCommand(): Command {
       option('--paiflow-timeout <duration>', 'timeout of one PAIFlow request attempt')
         .argParser(positiveDuration)
         .default(10_000, '10s'),
+    )
+    .addOption(
+      option(
+        '--paiflow-batch-size <n>',
+        'nodes per batched status call (ListPipelineRunsStatus); 0: one detail call per resource and interval',
+      )
+        .argParser(intInRange(0, 10_000))
+        .default(DEFAULT_BATCH_SIZE),
+    )
+    .addOption(
+      option(
+        '--full-refresh-intervals <n>',
+        'a resource gets a full detail call (RuntimeInfo, children added later) every this many poll intervals',
+      )
+        .argParser(intInRange(1, 10_000))
+        .default(DEFAULT_FULL_REFRESH_INTERVALS),
     )
     .addOption(
       option('--reconcile-timeout <duration>', 'a reconcile still running after this long is cancelled')

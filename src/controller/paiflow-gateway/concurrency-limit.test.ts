@@ -48,3 +48,24 @@ test('run releases the slot whether the task succeeds or fails', async () => {
   await expect(limit.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   expect(limit.active).toBe(0);
 });
+
+test('urgent waiters are served before all others, in their own order', async () => {
+  const limit = new ConcurrencyLimit({ max: 1 });
+  const release = limit.tryAcquire();
+  const order: string[] = [];
+  const waiter = (name: string, urgent: boolean): Promise<void> =>
+    limit.acquire(undefined, urgent).then((next) => {
+      order.push(name);
+      next();
+    });
+  const all = [
+    waiter('routine-1', false),
+    waiter('routine-2', false),
+    waiter('urgent-1', true),
+    waiter('urgent-2', true),
+  ];
+  expect(limit.pending).toBe(4);
+  release?.();
+  await Promise.all(all);
+  expect(order).toEqual(['urgent-1', 'urgent-2', 'routine-1', 'routine-2']);
+});

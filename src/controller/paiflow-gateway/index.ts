@@ -3,7 +3,12 @@
  * a global concurrency limit and single-flight for identical concurrent requests. Nothing here knows
  * of Kubernetes.
  */
-export { PaiflowGateway, type PaiflowGatewayOptions, type PaiflowTarget } from './paiflow-gateway.ts';
+export {
+  PaiflowGateway,
+  type GatewayCallOptions,
+  type PaiflowGatewayOptions,
+  type PaiflowTarget,
+} from './paiflow-gateway.ts';
 export { TokenBucket, type TokenBucketOptions } from './token-bucket.ts';
 export { ConcurrencyLimit, type ConcurrencyLimitOptions, type Release } from './concurrency-limit.ts';
 export { SingleFlight } from './single-flight.ts';

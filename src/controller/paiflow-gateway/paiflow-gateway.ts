@@ -10,6 +10,8 @@ import {
   type GetPipelineRunResult,
   type ListPipelineRunNodeStatusRequest,
   type ListPipelineRunNodeStatusResult,
+  type ListPipelineRunsStatusRequest,
+  type ListPipelineRunsStatusResult,
 } from '../../paiflow/index.ts';
 import { cancelledError } from '../../paiflow/errors.ts';
 import { ConcurrencyLimit, type Release } from './concurrency-limit.ts';
@@ -40,6 +42,15 @@ export interface PaiflowGatewayOptions {
   maxThrottlePauseMs?: number;
   /** Called after every HTTP attempt (see PaiflowClient); must not throw. */
   onAttempt?: (event: AttemptEvent) => void;
+}
+
+/** How a call waits for its identity's quota. */
+export interface GatewayCallOptions extends CallOptions {
+  /**
+   * Work a user is waiting for (a new resource, a spec edit, a reconcile request): it waits for a
+   * token ahead of every routine call of the same identity. @default false
+   */
+  urgent?: boolean;
 }
 
 /** The quota of one credentials identity. */
@@ -95,6 +106,7 @@ export class PaiflowGateway {
   readonly #accounts = new Map<string, Account>();
   readonly #nodeStatus = new SingleFlight<ListPipelineRunNodeStatusResult>();
   readonly #pipelineRun = new SingleFlight<GetPipelineRunResult>();
+  readonly #runsStatus = new SingleFlight<ListPipelineRunsStatusResult>();
   readonly #closing = new AbortController();
   readonly #agent: Agent;
   #closed: Promise<void> | undefined;
@@ -121,7 +133,7 @@ export class PaiflowGateway {
   listPipelineRunNodeStatus(
     target: PaiflowTarget,
     request: ListPipelineRunNodeStatusRequest,
-    options: CallOptions = {},
+    options: GatewayCallOptions = {},
   ): Promise<ListPipelineRunNodeStatusResult> {
     const { pipelineRunId, nodeId, depth, type, tokenId } = request;
     return this.#call(
@@ -130,7 +142,25 @@ export class PaiflowGateway {
       target,
       { pipelineRunId, nodeId, depth, type, tokenId },
       (client, signal) => client.listPipelineRunNodeStatus(request, { signal }),
-      options.signal,
+      options,
+    );
+  }
+
+  /** ListPipelineRunsStatus (see PaiflowClient): many nodes in one call; rejects with a PaiflowError. */
+  listPipelineRunsStatus(
+    target: PaiflowTarget,
+    request: ListPipelineRunsStatusRequest,
+    options: GatewayCallOptions = {},
+  ): Promise<ListPipelineRunsStatusResult> {
+    const nodes = (request.nodes ?? []).map((n) => `${n.pipelineRunId}/${n.nodeId}`).join(',');
+    const runs = (request.pipelineRuns ?? []).join(',');
+    return this.#call(
+      'ListPipelineRunsStatus',
+      this.#runsStatus,
+      target,
+      { nodes, runs },
+      (client, signal) => client.listPipelineRunsStatus(request, { signal }),
+      options,
     );
   }
 
@@ -138,7 +168,7 @@ export class PaiflowGateway {
   getPipelineRun(
     target: PaiflowTarget,
     request: GetPipelineRunRequest,
-    options: CallOptions = {},
+    options: GatewayCallOptions = {},
   ): Promise<GetPipelineRunResult> {
     const { pipelineRunId, tokenId } = request;
     return this.#call(
@@ -147,7 +177,7 @@ export class PaiflowGateway {
       target,
       { pipelineRunId, tokenId },
       (client, signal) => client.getPipelineRun(request, { signal }),
-      options.signal,
+      options,
     );
   }
 
@@ -169,7 +199,7 @@ export class PaiflowGateway {
     target: PaiflowTarget,
     params: Readonly<Record<string, string | number | undefined>>,
     send: (client: PaiflowClient, signal: AbortSignal) => Promise<T>,
-    signal: AbortSignal | undefined,
+    { signal, urgent = false }: GatewayCallOptions,
   ): Promise<T> {
     if (this.#closing.signal.aborted) throw closedError(operation);
     const key = requestKey({
@@ -179,7 +209,11 @@ export class PaiflowGateway {
       params,
     });
     try {
-      return await flights.run(key, (shared) => this.#attempt(operation, target, send, shared), signal);
+      return await flights.run(
+        key,
+        (shared) => this.#attempt(operation, target, send, shared, urgent),
+        signal,
+      );
     } catch (err) {
       if (signal?.aborted === true && !(err instanceof PaiflowError)) throw cancelledError(operation, err);
       throw err;
@@ -192,11 +226,12 @@ export class PaiflowGateway {
     target: PaiflowTarget,
     send: (client: PaiflowClient, signal: AbortSignal) => Promise<T>,
     shared: AbortSignal,
+    urgent: boolean,
   ): Promise<T> {
     const { identity } = target.credentials;
     const signal = AbortSignal.any([shared, this.#closing.signal]);
     try {
-      const release = await this.#admit(this.#account(identity), signal);
+      const release = await this.#admit(this.#account(identity), signal, urgent);
       try {
         const client = new PaiflowClient({
           endpoint: target.endpoint,
@@ -218,20 +253,27 @@ export class PaiflowGateway {
     }
   }
 
-  /** Waits for a token and a slot; the token is spent only together with a slot (see the class comment). */
-  #admit(account: Account, signal: AbortSignal): Promise<Release> {
-    return account.turn.run(async () => {
-      for (;;) {
-        await account.bucket.take(signal);
-        const free = this.#limit.tryAcquire();
-        if (free !== undefined) return free;
-        account.bucket.refund();
-        const release = await this.#limit.acquire(signal);
-        // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
-        if (account.bucket.tryTake()) return release;
-        release();
-      }
-    }, signal);
+  /**
+   * Waits for a token and a slot; the token is spent only together with a slot (see the class
+   * comment). An urgent call takes its turn before every routine call of the identity still waiting.
+   */
+  #admit(account: Account, signal: AbortSignal, urgent: boolean): Promise<Release> {
+    return account.turn.run(
+      async () => {
+        for (;;) {
+          await account.bucket.take(signal);
+          const free = this.#limit.tryAcquire();
+          if (free !== undefined) return free;
+          account.bucket.refund();
+          const release = await this.#limit.acquire(signal);
+          // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
+          if (account.bucket.tryTake()) return release;
+          release();
+        }
+      },
+      signal,
+      urgent,
+    );
   }
 
   #account(identity: string): Account {

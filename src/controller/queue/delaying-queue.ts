@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../../clock/clock.ts';
 import { MinHeap } from './min-heap.ts';
 import type { QueueObserver } from './queue-observer.ts';
-import { createWorkQueue, type GetResult, type WorkQueue } from './work-queue.ts';
+import { createWorkQueue, type AddOptions, type GetResult, type WorkQueue } from './work-queue.ts';
 
 /**
  * A {@link WorkQueue} that can also add an item later (client-go's `DelayingInterface`).
@@ -70,9 +70,9 @@ class DelayedAdds<T> implements DelayingQueue<T> {
     return this.#queue.name;
   }
 
-  add(item: T): void {
+  add(item: T, options?: AddOptions): void {
     if (this.#waiting.delete(item)) this.#reschedule();
-    this.#queue.add(item);
+    this.#queue.add(item, options);
   }
 
   addAfter(item: T, delayMs: number): void {

@@ -3,7 +3,13 @@
  * adds (delaying-queue.ts), per-item backoff (rate-limiting-queue.ts) and the limiters deciding it
  * (rate-limiters.ts). Controllers want the top layer: `createRateLimitingQueue`.
  */
-export { createWorkQueue, type GetResult, type WorkQueue, type WorkQueueOptions } from './work-queue.ts';
+export {
+  createWorkQueue,
+  type AddOptions,
+  type GetResult,
+  type WorkQueue,
+  type WorkQueueOptions,
+} from './work-queue.ts';
 export type { QueueObserver } from './queue-observer.ts';
 export { createDelayingQueue, type DelayingQueue, type DelayingQueueOptions } from './delaying-queue.ts';
 export {

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock/clock.ts';
 import { createDelayingQueue, type DelayingQueue } from './delaying-queue.ts';
 import type { QueueObserver } from './queue-observer.ts';
 import { ItemExponentialFailureRateLimiter, type RateLimiter } from './rate-limiters.ts';
-import type { GetResult } from './work-queue.ts';
+import type { AddOptions, GetResult } from './work-queue.ts';
 
 /** Options of {@link RateLimitingQueue.addRateLimited}. */
 export interface RateLimitedAddOptions {
@@ -85,8 +85,8 @@ class RateLimitedAdds<T> implements RateLimitingQueue<T> {
     return this.#rateLimiter.numRequeues(item);
   }
 
-  add(item: T): void {
-    this.#queue.add(item);
+  add(item: T, options?: AddOptions): void {
+    this.#queue.add(item, options);
   }
 
   addAfter(item: T, delayMs: number): void {

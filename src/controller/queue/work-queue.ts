@@ -3,11 +3,22 @@ import type { QueueObserver } from './queue-observer.ts';
 /** What {@link WorkQueue.get} hands a worker: the next item, or word that the worker should stop. */
 export type GetResult<T> = { readonly item: T; readonly shutdown: false } | { readonly shutdown: true };
 
+/** Options of {@link WorkQueue.add}. */
+export interface AddOptions {
+  /**
+   * Work a user is waiting for: handed out before every item added without it (as controller-runtime's
+   * priority queue does with a higher priority). An item queued as routine and added again as urgent
+   * moves ahead. @default false
+   */
+  urgent?: boolean;
+}
+
 /**
  * A work queue with client-go's `workqueue.Interface` semantics: a set of keys to process, each
  * processed by one worker at a time.
  *
- * - An item already queued is not queued twice; otherwise the order is first in, first out.
+ * - An item already queued is not queued twice; otherwise the order is first in, first out, urgent
+ *   items before the others.
  * - An item being processed is never handed to a second worker. Adding it meanwhile marks it dirty:
  *   `done` queues it again, once, however many adds came in.
  *
@@ -28,8 +39,11 @@ export type GetResult<T> = { readonly item: T; readonly shutdown: false } | { re
 export interface WorkQueue<T> {
   /** Names the queue in logs and metrics. */
   readonly name: string;
-  /** Queues `item`, unless it is already queued; marks it dirty if it is being processed. Ignored once shutting down. */
-  add(item: T): void;
+  /**
+   * Queues `item`, unless it is already queued (an urgent add moves a routine one ahead); marks it
+   * dirty if it is being processed. Ignored once shutting down.
+   */
+  add(item: T, options?: AddOptions): void;
   /**
    * Takes the oldest queued item and marks it as being processed, waiting for one if none is queued;
    * concurrent callers are served in call order. Resolves `{ shutdown: true }` once the queue shuts
@@ -85,9 +99,11 @@ class DedupQueue<T> implements WorkQueue<T> {
   readonly #observer: QueueObserver<T>;
   /** A Set keeps insertion order, so it is the FIFO and the dedup index at once. */
   readonly #queued = new Set<T>();
+  /** Handed out before #queued. */
+  readonly #urgent = new Set<T>();
   readonly #processing = new Set<T>();
-  /** Items being processed that were added again: each goes back into #queued on `done`. */
-  readonly #dirty = new Set<T>();
+  /** Items being processed that were added again (value: urgent): each is queued again on `done`. */
+  readonly #dirty = new Map<T, boolean>();
   /** Callers of `get()` waiting for an item; non-empty only while #queued is empty. */
   readonly #getters: ((result: GetResult<T>) => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
@@ -98,19 +114,26 @@ class DedupQueue<T> implements WorkQueue<T> {
     this.#observer = observer;
   }
 
-  add(item: T): void {
-    if (this.#state !== 'running' || this.isPending(item)) return;
+  add(item: T, options: AddOptions = {}): void {
+    if (this.#state !== 'running') return;
+    const urgent = options.urgent === true;
+    if (this.isPending(item)) {
+      if (urgent && this.#queued.delete(item)) this.#urgent.add(item);
+      if (urgent && this.#dirty.has(item)) this.#dirty.set(item, true);
+      return;
+    }
     this.#observer.added?.(item);
-    if (this.#processing.has(item)) this.#dirty.add(item);
-    else this.#enqueue(item);
+    if (this.#processing.has(item)) this.#dirty.set(item, urgent);
+    else this.#enqueue(item, urgent);
   }
 
   get(): Promise<GetResult<T>> {
     if (this.#state !== 'stopped') {
-      const oldest = this.#queued.values().next();
+      const from = this.#urgent.size > 0 ? this.#urgent : this.#queued;
+      const oldest = from.values().next();
       if (!oldest.done) {
-        this.#queued.delete(oldest.value);
-        this.#observer.depth?.(this.#queued.size);
+        from.delete(oldest.value);
+        this.#observer.depth?.(this.len());
         this.#handOut(oldest.value);
         return Promise.resolve({ item: oldest.value, shutdown: false });
       }
@@ -126,22 +149,27 @@ class DedupQueue<T> implements WorkQueue<T> {
       );
     }
     this.#observer.done?.(item);
-    if (this.#dirty.delete(item)) this.#enqueue(item);
+    const urgent = this.#dirty.get(item);
+    if (urgent !== undefined) {
+      this.#dirty.delete(item);
+      this.#enqueue(item, urgent);
+    }
     this.#settle();
   }
 
   len(): number {
-    return this.#queued.size;
+    return this.#queued.size + this.#urgent.size;
   }
 
   isPending(item: T): boolean {
-    return this.#queued.has(item) || this.#dirty.has(item);
+    return this.#queued.has(item) || this.#urgent.has(item) || this.#dirty.has(item);
   }
 
   shutDown(): void {
     this.#state = 'stopped';
-    const dropped = this.#queued.size > 0;
+    const dropped = this.len() > 0;
     this.#queued.clear();
+    this.#urgent.clear();
     this.#dirty.clear();
     if (dropped) this.#observer.depth?.(0);
     this.#releaseGetters();
@@ -167,11 +195,11 @@ class DedupQueue<T> implements WorkQueue<T> {
   }
 
   /** Hands `item` straight to the longest-waiting getter, so no other add can slip in between. */
-  #enqueue(item: T): void {
+  #enqueue(item: T, urgent: boolean): void {
     const getter = this.#getters.shift();
     if (getter === undefined) {
-      this.#queued.add(item);
-      this.#observer.depth?.(this.#queued.size);
+      (urgent ? this.#urgent : this.#queued).add(item);
+      this.#observer.depth?.(this.len());
       return;
     }
     this.#handOut(item);
@@ -188,7 +216,7 @@ class DedupQueue<T> implements WorkQueue<T> {
   }
 
   #isIdle(): boolean {
-    return this.#queued.size === 0 && this.#processing.size === 0;
+    return this.len() === 0 && this.#processing.size === 0;
   }
 
   #settle(): void {

@@ -79,3 +79,9 @@ export const PAIFLOW_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 /** Node run times, 1 s to a day (Tekton's run duration buckets plus 1 s). */
 export const NODE_DURATION_BUCKETS = [1, 10, 30, 60, 300, 900, 1800, 3600, 5400, 10800, 21600, 43200, 86400];
+
+/** Nodes per ListPipelineRunsStatus call: up to the default batch size of 100 and a little beyond. */
+export const BATCH_NODES_BUCKETS = [1, 2, 5, 10, 20, 50, 75, 100, 150, 200];
+
+/** Seconds between good observations of a resource: poll intervals from 10 s, and outages to hours. */
+export const OBSERVATION_AGE_BUCKETS = [1, 5, 10, 15, 30, 45, 60, 90, 120, 300, 600, 1800, 3600, 10800];

@@ -2,13 +2,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import type { Clock } from '../../clock/clock.ts';
 import type { ControllerObserver } from '../../controller/controller.ts';
+import type { ObserverHooks, ObserverStats } from '../../controller/observer/index.ts';
 import type { QueueObserver } from '../../controller/queue/index.ts';
 import type { AttemptEvent } from '../../paiflow/index.ts';
 import type { RouteHandler } from '../health-server.ts';
 import { completionRecorder, type CompletionRecorder } from './completion-recorder.ts';
 import type { KubeRequest } from './kube-requests.ts';
 import {
+  BATCH_NODES_BUCKETS,
   COMPLETION_STATUSES,
+  OBSERVATION_AGE_BUCKETS,
   NODE_DURATION_BUCKETS,
   PAIFLOW_CODES,
   PAIFLOW_LATENCY_BUCKETS,
@@ -50,6 +53,8 @@ export interface MetricsOptions {
   defaultPollIntervalMs: number;
   /** The controller's poll interval floor: part of the stale threshold. */
   minPollIntervalMs: number;
+  /** The observer's figures, read at scrape time (absent: its gauges are not exported). */
+  observer?: () => ObserverStats;
   /** Also export the per-object `paiflow_pipelinerunnode_*` series. @default false */
   perObjectMetrics?: boolean;
   /** Namespaces whose per-namespace counters are created at zero at once; others on first sight. @default [] */
@@ -78,6 +83,9 @@ export interface MetricHandles {
   pollErrors: Counter<'namespace' | 'reason'>;
   pollRetries: Counter<'namespace'>;
   controllerInfo: Gauge<'version'>;
+  batchNodes: Histogram;
+  observationAge: Histogram;
+  batchFallbacks: Counter<'endpoint'>;
   /** Count with `.inc()` when the informer restarts a watch (after an error or silence). */
   watchRestarts: Counter;
   /** Count with `.inc()` when the API refuses a Kubernetes Event. */
@@ -101,6 +109,8 @@ export interface Metrics {
   readonly polls: PollRecorder;
   /** The reconciler's report of each status written. */
   readonly completions: CompletionRecorder;
+  /** The Observer's `hooks`. */
+  readonly observer: ObserverHooks;
   /** `/metrics`, for HealthServer's `routes`. */
   readonly route: RouteHandler;
 }
@@ -289,6 +299,24 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
       labelNames: ['version'],
       registers,
     }),
+    batchNodes: new Histogram({
+      name: 'paiflow_batch_nodes',
+      help: 'Nodes asked for per ListPipelineRunsStatus call',
+      buckets: BATCH_NODES_BUCKETS,
+      registers,
+    }),
+    observationAge: new Histogram({
+      name: 'paiflow_observation_age_seconds',
+      help: "Seconds between a resource's good observations (batch or detail), observed at each one",
+      buckets: OBSERVATION_AGE_BUCKETS,
+      registers,
+    }),
+    batchFallbacks: new Counter({
+      name: 'paiflow_batch_fallbacks_total',
+      help: 'Times an endpoint refused a batched status call and its batch size was halved (at 0: per-node calls)',
+      labelNames: ['endpoint'],
+      registers,
+    }),
     watchRestarts: new Counter({
       name: 'paiflow_watch_restarts_total',
       help: 'Informer restarts after a watch or list error, or a silent watch',
@@ -359,6 +387,37 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
     });
   }
 
+  const stats = options.observer;
+  if (stats !== undefined) {
+    const observerGauges: [string, string, (s: ObserverStats) => number][] = [
+      [
+        'paiflow_observation_age_max_seconds',
+        'Seconds since the last good observation of the resource waiting longest (polled, not stalled resources)',
+        (s) => s.maxAgeSeconds,
+      ],
+      [
+        'paiflow_observation_age_max_intervals',
+        "The longest wait since a good observation, in units of that resource's own poll interval",
+        (s) => s.maxAgeIntervals,
+      ],
+      [
+        'paiflow_poll_backlog',
+        'Resources whose poll is due (or waiting for a PAIFlow call) but not made yet',
+        (s) => s.backlog,
+      ],
+    ];
+    for (const [name, help, pick] of observerGauges) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(pick(stats()));
+        },
+      });
+    }
+  }
+
   for (const result of RECONCILE_RESULTS) handles.reconcileTotal.inc({ controller, result }, 0);
   handles.reconcileErrors.inc(byController, 0);
   handles.reconcilePanics.inc(byController, 0);
@@ -388,6 +447,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
     },
     polls: pollRecorder(handles),
     completions: completionRecorder(handles),
+    observer: {
+      batch: (nodes) => handles.batchNodes.observe(nodes),
+      observed: (ageMs) => handles.observationAge.observe(ageMs / 1000),
+      fallback: (endpoint) => handles.batchFallbacks.inc({ endpoint }),
+    },
     route: metricsRoute(registry),
   };
 }

@@ -5,7 +5,7 @@ import {
   findCondition,
   isTerminal,
 } from '../../controller/status/index.ts';
-import { parseDurationMs } from '../../util/duration.ts';
+import { isPolled, pollIntervalMs } from '../../controller/observer/poll-interval.ts';
 import { CONDITION_STATUSES, PHASES, STALLED_REASONS } from './label-values.ts';
 
 /** One series of a gauge family: its labels, in the family's label order, and its value. */
@@ -44,8 +44,10 @@ function phaseLabel(phase: string | undefined): string {
  * steady resource records a successful poll only that often.
  */
 function staleAfterMs(spec: PipelineRunNodeSpec, options: StateSeriesOptions): number {
-  const requested = spec.pollInterval === undefined ? undefined : parseDurationMs(spec.pollInterval);
-  const interval = Math.max(options.minPollIntervalMs, requested ?? options.defaultPollIntervalMs);
+  const interval = pollIntervalMs(spec, {
+    defaultIntervalMs: options.defaultPollIntervalMs,
+    minIntervalMs: options.minPollIntervalMs,
+  });
   return STALE_POLL_INTERVALS * interval + DEFAULT_STATUS_LIMITS.syncRefreshIntervalMs;
 }
 
@@ -55,8 +57,7 @@ function staleAfterMs(spec: PipelineRunNodeSpec, options: StateSeriesOptions): n
  */
 export function isStale(object: PipelineRunNode, now: number, options: StateSeriesOptions): boolean {
   const { spec, status, metadata } = object;
-  if (spec.suspend === true) return false;
-  if (status?.phase !== undefined && isTerminal(status.phase)) return false;
+  if (!isPolled(spec, status)) return false;
   const since = epochMs(status?.lastSyncTime) ?? epochMs(metadata.creationTimestamp);
   return since !== undefined && now - since > staleAfterMs(spec, options);
 }

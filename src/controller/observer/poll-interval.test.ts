@@ -1,5 +1,5 @@
 import type { PipelineRunNodeSpec, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
-import { nextPollDelay } from './requeue.ts';
+import { nextPollDelay, pollIntervalMs } from './poll-interval.ts';
 
 const spec: PipelineRunNodeSpec = { pipelineRunId: 'flow-a', nodeId: 'node-a' };
 const running: PipelineRunNodeStatus = { phase: 'Running' };
@@ -75,5 +75,19 @@ describe('nextPollDelay', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(54_000);
     expect(Math.max(...delays)).toBeLessThanOrEqual(66_000);
     expect(new Set(delays).size).toBeGreaterThan(100);
+  });
+});
+
+describe('pollIntervalMs', () => {
+  const intervals = { defaultIntervalMs: 30_000, minIntervalMs: 10_000 };
+  it.each([
+    { name: 'the default', pollInterval: undefined, want: 30_000 },
+    { name: 'spec.pollInterval', pollInterval: '2m', want: 120_000 },
+    { name: 'raised to the floor', pollInterval: '1s', want: 10_000 },
+    { name: 'not a duration: the default', pollInterval: 'soon', want: 30_000 },
+  ])('$name', ({ pollInterval, want }) => {
+    expect(pollIntervalMs({ ...spec, ...(pollInterval !== undefined && { pollInterval }) }, intervals)).toBe(
+      want,
+    );
   });
 });

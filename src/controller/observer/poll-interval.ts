@@ -1,0 +1,63 @@
+import type { PipelineRunNodeSpec, PipelineRunNodeStatus } from '../../api/v1alpha1.ts';
+import { parseDurationMs } from '../../util/duration.ts';
+import { isTerminal } from '../status/pai-status.ts';
+
+/**
+ * The interval rules, in one place: how often a resource is polled (default, floor, jitter), when it is
+ * not polled at all (finished, suspended), how long a permanent failure waits (stalled retry), and how
+ * often a resource gets a full detail call even when its batched entries are unchanged (full refresh).
+ * The observer schedules with them; the stale-resource metric reads them.
+ */
+
+/** Each jittered wait is the interval times a factor drawn uniformly from [1 - JITTER, 1 + JITTER). */
+export const POLL_JITTER = 0.1;
+
+/** Every this many intervals a resource gets a detail call even when unchanged (`--full-refresh-intervals`). */
+export const DEFAULT_FULL_REFRESH_INTERVALS = 10;
+
+/** The controller's interval settings (`run` flags). */
+export interface PollIntervals {
+  /** Used when `spec.pollInterval` is absent (or, despite the CRD, not a duration). */
+  defaultIntervalMs: number;
+  /** No poll is planned sooner than this, whatever the spec says and however the jitter falls. */
+  minIntervalMs: number;
+}
+
+/** `spec.pollInterval` (or the default), raised to the floor: the interval a resource is polled at. */
+export function pollIntervalMs(spec: PipelineRunNodeSpec, intervals: PollIntervals): number {
+  const requested = spec.pollInterval === undefined ? undefined : parseDurationMs(spec.pollInterval);
+  return Math.max(intervals.minIntervalMs, requested ?? intervals.defaultIntervalMs);
+}
+
+/** `ms` times a factor in [1 - POLL_JITTER, 1 + POLL_JITTER), never below `floorMs`. */
+export function jittered(ms: number, floorMs: number, random: () => number): number {
+  const factor = 1 - POLL_JITTER + 2 * POLL_JITTER * random();
+  return Math.max(floorMs, Math.round(ms * factor));
+}
+
+/** Whether a resource is polled at all: not while `spec.suspend`, never again once its node finished. */
+export function isPolled(spec: PipelineRunNodeSpec, status: PipelineRunNodeStatus | undefined): boolean {
+  if (spec.suspend === true) return false;
+  return status?.phase === undefined || !isTerminal(status.phase);
+}
+
+export interface NextPollDelayInput extends PollIntervals {
+  /** The status just computed (or the observation's phase). */
+  status: PipelineRunNodeStatus | undefined;
+  spec: PipelineRunNodeSpec;
+  /** A number in [0, 1), like Math.random; injected so tests choose it. */
+  random: () => number;
+}
+
+/**
+ * When to poll again after a good answer: undefined for a finished node (never polled again unless
+ * its spec changes or a reconcile is requested) and for a suspended one; otherwise the resource's
+ * interval (pollIntervalMs) jittered by ±10% (POLL_JITTER), so that resources created together do not
+ * poll together for ever, and never below the floor. A failed poll is retried by the observer's
+ * failure backoff, not here.
+ */
+export function nextPollDelay(input: NextPollDelayInput): number | undefined {
+  const { status, spec, minIntervalMs, random } = input;
+  if (!isPolled(spec, status)) return undefined;
+  return jittered(pollIntervalMs(spec, input), minIntervalMs, random);
+}
