@@ -14,6 +14,12 @@ test('halves per endpoint down to 0 (per-node calls), once per refused size', ()
   expect(sizes.refused('https://a', 1)).toBeUndefined();
 });
 
+test('an endpoint without the action goes to per-node calls at once', () => {
+  const sizes = new BatchSizes(100);
+  expect(sizes.refused('https://a', 100, true)).toEqual({ from: 100, to: 0 });
+  expect(sizes.sizeFor('https://a')).toBe(0);
+});
+
 test('0 turns batching off; other sizes are refused', () => {
   expect(new BatchSizes(0).sizeFor('https://a')).toBe(0);
   expect(() => new BatchSizes(-1)).toThrow('expected the batch size to be an integer >= 0, got -1');

@@ -74,6 +74,8 @@ interface Entry {
   urgent: boolean;
   /** A call is queued or in flight. */
   busy: boolean;
+  /** The identity queue its detail call waits in, until it starts (task id: the key). */
+  queuedIn: string | undefined;
   /** The spec or request changed while busy: the answer is stale, poll again at once. */
   again: boolean;
   /** Detail mode: when the next detail call is due (undefined: not scheduled). Bumps `seq`. */
@@ -261,6 +263,7 @@ export class Observer {
       request: resource.metadata.annotations?.[RECONCILE_ANNOTATION],
       urgent: false,
       busy: false,
+      queuedIn: undefined,
       again: false,
       dueAt: undefined,
       seq: 0,
@@ -287,6 +290,11 @@ export class Observer {
 
   /** A detail call as soon as possible (after the one in flight, if any). */
   #pollNow(entry: Entry): void {
+    if (entry.queuedIn !== undefined) {
+      // Not started yet: it will ask about the resource as it is then, so it only has to go sooner.
+      if (entry.urgent) this.#queueFor(entry.queuedIn).setPriority(entry.key, URGENT);
+      return;
+    }
     if (entry.busy) {
       entry.again = true;
       return;
@@ -368,9 +376,9 @@ export class Observer {
     return queue;
   }
 
-  #submit(identity: string, priority: number, task: () => Promise<void>): void {
+  #submit(identity: string, priority: number, task: () => Promise<void>, id?: string): void {
     this.#queueFor(identity)
-      .add(task, { priority })
+      .add(task, { priority, ...(id !== undefined && { id }) })
       .catch((error: unknown) => {
         this.#o.log.error({ err: error }, 'observer call failed unexpectedly');
       });
@@ -378,34 +386,45 @@ export class Observer {
 
   #dispatchDetail(entry: Entry, priority = entry.urgent ? URGENT : ROUTINE): void {
     entry.busy = true;
-    const urgent = entry.urgent;
-    entry.urgent = false;
     const identity = entry.target?.credentials.identity ?? '';
-    this.#submit(identity, priority, async () => {
-      const [namespace, name] = splitKey(entry.key);
-      const resource = this.#o.cache.get(namespace, name);
-      if (entry.removed || this.#stopping.signal.aborted || resource === undefined) {
-        entry.busy = false;
-        return;
-      }
-      const generation = entry.generation;
-      const request = entry.request;
-      let result: DetailResult;
-      try {
-        result = await this.#o.detail.poll(resource, entry.nodeId, { signal: this.#stopping.signal, urgent });
-      } finally {
-        entry.busy = false;
-      }
-      // Forgotten or stopped meanwhile (the await above gave others their turn).
-      if (this.#gone(entry)) return;
-      if (entry.again || entry.generation !== generation) {
-        entry.again = false;
-        entry.urgent = true;
-        this.#dueIn(entry, 0);
-        return;
-      }
-      this.#applyDetail(entry, result, { generation, request, urgent });
-    });
+    entry.queuedIn = identity;
+    this.#submit(
+      identity,
+      priority,
+      async () => {
+        entry.queuedIn = undefined;
+        // Read when the call starts: a user may have edited the resource while it waited.
+        const urgent = entry.urgent;
+        entry.urgent = false;
+        const [namespace, name] = splitKey(entry.key);
+        const resource = this.#o.cache.get(namespace, name);
+        if (entry.removed || this.#stopping.signal.aborted || resource === undefined) {
+          entry.busy = false;
+          return;
+        }
+        const generation = entry.generation;
+        const request = entry.request;
+        let result: DetailResult;
+        try {
+          result = await this.#o.detail.poll(resource, entry.nodeId, {
+            signal: this.#stopping.signal,
+            urgent,
+          });
+        } finally {
+          entry.busy = false;
+        }
+        // Forgotten or stopped meanwhile (the await above gave others their turn).
+        if (this.#gone(entry)) return;
+        if (entry.again || entry.generation !== generation) {
+          entry.again = false;
+          entry.urgent = true;
+          this.#dueIn(entry, 0);
+          return;
+        }
+        this.#applyDetail(entry, result, { generation, request, urgent });
+      },
+      entry.key,
+    );
   }
 
   #gone(entry: Entry): boolean {
@@ -500,6 +519,8 @@ export class Observer {
         this.#dispatchDetail(entry);
       } else batched.push(entry);
     }
+    // Members of one run side by side: nodes they share (a run tracked whole and by its steps) go once.
+    batched.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     this.#sendBatches(round, batched, size);
   }
 
@@ -611,7 +632,7 @@ export class Observer {
       return;
     }
     if (isRefusal(error)) {
-      const change = this.#sizes.refused(endpoint, size);
+      const change = this.#sizes.refused(endpoint, size, error.reason === 'NotFound');
       if (change !== undefined) {
         this.#o.log.info(
           { endpoint, from: change.from, to: change.to, code: error.code },
@@ -640,7 +661,10 @@ export class Observer {
   }
 }
 
-/** A batch call the endpoint will not take as it is (unsupported, too many entries), as opposed to a failure. */
+/**
+ * A batch call the endpoint will not take: NotFound (the action itself is unknown there, e.g. 404
+ * InvalidAction.NotFound) or InvalidParameter (too many entries), as opposed to a failure.
+ */
 function isRefusal(error: unknown): error is PaiflowError {
   return (
     error instanceof PaiflowError &&

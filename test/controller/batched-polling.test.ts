@@ -1,0 +1,299 @@
+import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
+import {
+  getResource,
+  kubectl,
+  NAMESPACE,
+  pipelineRunNode,
+  startEnvironment,
+  statusWrites,
+  waitFor,
+  waitForResource,
+  type Environment,
+} from '../support/environment.ts';
+
+// The observer at scale, end to end: 500 resources tracking nodes (with children) of 125 runs,
+// polled in batches (ListPipelineRunsStatus), with a detail call only when a batch saw a change.
+
+const RUNS = 125;
+const INTERVAL_MS = 1000;
+const BATCH_SIZE = 100;
+// Far beyond the steady-state window for the 500; the resource of the full-refresh test polls faster.
+const FULL_REFRESH_INTERVALS = 60;
+const LATE_INTERVAL_MS = 200;
+const runId = (i: number): string => `flow-b${String(i).padStart(3, '0')}`;
+const STAGES = ['stage-a', 'stage-b', 'stage-c'] as const;
+
+/** A run of three stages with two long-running steps each: every node keeps running. */
+function run(id: string, extraStep = false): unknown {
+  return {
+    id,
+    nodes: STAGES.map((stage) => ({
+      id: stage,
+      children: [
+        { id: `${stage}-1`, duration: '10h' },
+        { id: `${stage}-2`, duration: '10h' },
+        ...(extraStep && stage === 'stage-b' ? [{ id: `${stage}-3`, duration: '10h' }] : []),
+      ],
+    })),
+  };
+}
+
+/** Four resources per run: the whole run (its root node) and each stage, all with their children. */
+function resourcesOf(env: Environment, i: number): Record<string, unknown>[] {
+  const id = runId(i);
+  return [
+    pipelineRunNode(env, `r${i}-run`, { pipelineRunId: id, depth: 2 }),
+    ...STAGES.map((stage) =>
+      pipelineRunNode(env, `r${i}-${stage}`, { pipelineRunId: id, nodeId: stage, depth: 2 }),
+    ),
+  ];
+}
+
+function operations(env: Environment): Record<string, number> {
+  return env.paiflow.counts().byOperation;
+}
+
+function nodesAsked(env: Environment): number {
+  return Object.values(env.paiflow.counts().byNode).reduce((a, b) => a + b, 0);
+}
+
+const child = (r: PipelineRunNode | undefined, nodeId: string): string | undefined =>
+  r?.status?.children?.find((c) => c.nodeId === nodeId)?.status;
+
+describe('500 resources of 125 runs', () => {
+  let env: Environment;
+
+  beforeAll(async () => {
+    env = await startEnvironment({
+      runs: Array.from({ length: RUNS }, (_, i) => run(runId(i))),
+      manager: {
+        defaultPollIntervalMs: INTERVAL_MS,
+        minPollIntervalMs: 100,
+        paiflowBatchSize: BATCH_SIZE,
+        fullRefreshIntervals: FULL_REFRESH_INTERVALS,
+        paiflowQps: 500,
+        paiflowBurst: 100,
+      },
+    });
+    env.paiflow.setTime(60_000); // every step Running
+    for (let i = 0; i < RUNS; i++) for (const r of resourcesOf(env, i)) env.kube.create(r);
+    await waitFor(
+      () =>
+        Array.from({ length: RUNS }, (_, i) => i).every((i) =>
+          [`r${i}-run`, ...STAGES.map((s) => `r${i}-${s}`)].every(
+            (name) => getResource(env, name)?.status?.phase === 'Running',
+          ),
+        ),
+      'all 500 resources Running',
+      60_000,
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await env.close();
+  });
+
+  test('steady state: ceil(batched nodes / batch size) + 2 calls per interval at most, no detail call, no write', async () => {
+    // Let the last status writes of the warm-up reach the cache, and the round settle.
+    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_MS));
+    env.paiflow.resetCounts();
+    env.kube.counters.reset();
+    const perInterval: { calls: number; nodes: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = { calls: operations(env).ListPipelineRunsStatus ?? 0, nodes: nodesAsked(env) };
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+      perInterval.push({
+        calls: (operations(env).ListPipelineRunsStatus ?? 0) - before.calls,
+        nodes: nodesAsked(env) - before.nodes,
+      });
+    }
+    for (const { calls, nodes } of perInterval) {
+      expect(nodes).toBeGreaterThan(0);
+      expect(calls).toBeLessThanOrEqual(Math.ceil(nodes / BATCH_SIZE) + 2);
+    }
+    // Every tracked node and unfinished child is asked about each interval: 10 distinct nodes a run.
+    const total = perInterval.reduce((a, p) => a + p.nodes, 0);
+    expect(total).toBeGreaterThanOrEqual(3 * RUNS * 10 * 0.8);
+    expect(operations(env).ListPipelineRunNodeStatus ?? 0).toBe(0);
+    expect(operations(env).GetPipelineRun ?? 0).toBe(0);
+    expect(statusWrites(env)).toBe(0);
+  }, 30_000);
+
+  test('a child that changes while its tracked node stays Running reaches status within one interval + 1 s', async () => {
+    const started = Date.now();
+    env.paiflow.setNodeOutcome(runId(7), 'stage-a-1', 'succeed');
+    const r = await waitForResource(
+      env,
+      'r7-stage-a',
+      (res) => child(res, 'stage-a-1') === 'Succeeded',
+      'child stage-a-1 Succeeded in status',
+      10_000,
+    );
+    expect(Date.now() - started).toBeLessThanOrEqual(INTERVAL_MS + 1000);
+    expect(r.status?.phase).toBe('Running');
+    expect(r.status?.progress).toBe('1/2');
+  });
+
+  test('a child added to the run later appears by the next full refresh', async () => {
+    // A run created now is Initialized throughout and, on the manual clock, stays so: only the
+    // full refresh can find a step added to it, since no batched node ever changes.
+    env.paiflow.putRuns(run('flow-late'));
+    env.kube.create(
+      pipelineRunNode(env, 'late', {
+        pipelineRunId: 'flow-late',
+        nodeId: 'stage-b',
+        depth: 2,
+        pollInterval: `${LATE_INTERVAL_MS}ms`,
+      }),
+    );
+    await waitForResource(env, 'late', (r) => r.status?.childrenTotal === 2, 'two children', 10_000);
+    const replaced = Date.now();
+    env.paiflow.putRuns(run('flow-late', true));
+    const r = await waitForResource(
+      env,
+      'late',
+      (res) => child(res, 'stage-b-3') !== undefined,
+      'the added child in status',
+      FULL_REFRESH_INTERVALS * LATE_INTERVAL_MS * 1.1 + 10_000,
+    );
+    expect(Date.now() - replaced).toBeLessThanOrEqual(FULL_REFRESH_INTERVALS * LATE_INTERVAL_MS * 1.1 + 2000);
+    expect(r.status?.childrenTotal).toBe(3);
+  }, 40_000);
+});
+
+describe('user work while 2,000 resources are due', () => {
+  const DUE = 2000;
+  let env: Environment;
+
+  beforeAll(async () => {
+    env = await startEnvironment({
+      runs: [run('flow-due')],
+      manager: { defaultPollIntervalMs: 60_000, minPollIntervalMs: 500 },
+    });
+    env.paiflow.setTime(60_000);
+    // As after a restart: 2,000 resources whose status answers their spec, so their first polls are
+    // routine, and a PAIFlow budget that needs over a minute for them.
+    await env.manager.stop(1000);
+    const kubeUrl = env.kube.url;
+    await Promise.all(
+      Array.from({ length: DUE }, async (_, i) => {
+        const object = env.kube.create(
+          pipelineRunNode(env, `due-${i}`, { pipelineRunId: 'flow-due', nodeId: 'stage-a', depth: 2 }),
+        ) as unknown as PipelineRunNode;
+        const response = await fetch(
+          `${kubeUrl}/apis/paiflow.dev/v1alpha1/namespaces/${NAMESPACE}/pipelinerunnodes/due-${i}/status`,
+          {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ ...object, status: { observedGeneration: 1, phase: 'Running' } }),
+          },
+        );
+        if (!response.ok) throw new Error(`status of due-${i}: HTTP ${response.status}`);
+      }),
+    );
+    env.manager = await env.startController({
+      paiflowQps: 20,
+      paiflowBurst: 1,
+      defaultPollIntervalMs: 60_000,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await env.close();
+  });
+
+  test('a new resource, a spec edit and a reconcile request each show in status within 2 s', async () => {
+    await waitFor(() => env.manager.observer.stats().backlog > DUE / 2, "the restart's polls due", 20_000);
+    const started = Date.now();
+    env.kube.create(pipelineRunNode(env, 'new-one', { pipelineRunId: 'flow-due', nodeId: 'stage-b' }));
+    const [edited, annotated] = await Promise.all([
+      kubectl(env, 'patch', '-n', NAMESPACE, 'prn/due-1500', '--type=merge', '-p', '{"spec":{"depth":1}}'),
+      kubectl(env, 'annotate', '-n', NAMESPACE, 'prn/due-1700', 'paiflow.dev/reconcile-requested-at=now'),
+    ]);
+    expect([edited.code, annotated.code]).toEqual([0, 0]);
+    const issued = Date.now();
+    const shownAt = await Promise.all(
+      [
+        waitForResource(
+          env,
+          'new-one',
+          (r) => r.status?.phase === 'Running',
+          'new resource observed',
+          10_000,
+        ),
+        waitForResource(
+          env,
+          'due-1500',
+          (r) => r.status?.observedGeneration === 2,
+          'spec edit observed',
+          10_000,
+        ),
+        waitForResource(
+          env,
+          'due-1700',
+          (r) => r.status?.lastHandledReconcileAt === 'now',
+          'request handled',
+          10_000,
+        ),
+      ].map((wait) => wait.then(() => Date.now())),
+    );
+    // kubectl takes its time to start, and a change exists once it returned: the 2 s count from
+    // then (from the in-process create for the new resource).
+    const delays = shownAt.map((at, i) => at - (i === 0 ? started : issued));
+    console.log(`new resource, spec edit, reconcile request shown after ${delays.join(', ')} ms`);
+    for (const delay of delays) expect(delay).toBeLessThanOrEqual(2000);
+    // Still far from done with the routine polls: the user's work went ahead of them.
+    expect(env.manager.observer.stats().backlog).toBeGreaterThan(DUE / 2);
+  }, 30_000);
+});
+
+describe.each([
+  { name: 'refuses the action', batchLimit: 0 },
+  { name: 'takes 10 entries at most', batchLimit: 10 },
+])('a simulator that $name', ({ batchLimit }) => {
+  let env: Environment;
+
+  beforeAll(async () => {
+    env = await startEnvironment({
+      runs: Array.from({ length: 10 }, (_, i) => run(runId(i))),
+      paiflow: { batchLimit },
+      manager: { defaultPollIntervalMs: 300, minPollIntervalMs: 100 },
+    });
+    env.paiflow.setTime(60_000);
+  });
+
+  afterAll(async () => {
+    await env.close();
+  });
+
+  test('batches fall back (down to per-node calls) and every resource converges', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => i).flatMap((i) => {
+      for (const r of resourcesOf(env, i)) env.kube.create(r);
+      return [`r${i}-run`, ...STAGES.map((s) => `r${i}-${s}`)];
+    });
+    const allIn = (phase: string): Promise<boolean> =>
+      waitFor(
+        () => names.every((name) => getResource(env, name)?.status?.phase === phase),
+        `all ${names.length} resources ${phase}`,
+        20_000,
+      );
+    await allIn('Running');
+    const refusals = (): number => {
+      const outcomes = env.paiflow.counts().byOutcome;
+      return (outcomes['InvalidAction.NotFound'] ?? 0) + (outcomes.InvalidParameter ?? 0);
+    };
+    const refused = refusals();
+    expect(refused).toBeGreaterThan(0);
+    // Logged once per change of the batch size: at once to per-node calls for a service without the
+    // action; 100, 50, 25, 12, 6 for one taking 10 entries.
+    const logged = env.logLines.filter((line) => line.includes('PAIFlow refused')).length;
+    expect(logged).toBe(batchLimit === 0 ? 1 : 4);
+    // Remembered for the endpoint: nothing is refused any more.
+    const polls = env.paiflow.counts().total;
+    await waitFor(() => env.paiflow.counts().total > polls + 20, 'more polls');
+    expect(refusals()).toBe(refused);
+    // A change seen by whatever polling is left: every step finishes.
+    env.paiflow.setTime(20 * 3_600_000);
+    await allIn('Succeeded');
+  }, 60_000);
+});
