@@ -210,6 +210,62 @@ function staleAndStalled(): Builder<Panel>[] {
   ];
 }
 
+function observer(): Builder<Panel>[] {
+  return [
+    graph({
+      title: 'Observation age',
+      description:
+        'The longest wait for a good answer from PAIFlow among polled resources, in seconds and in ' +
+        'units of their own poll interval (PaiflowObservationsLate fires above 3), and the p95 of ' +
+        'the time between good observations.',
+      targets: [
+        query(`max(paiflow_observation_age_max_seconds{${JOB}})`, 'max age (s)'),
+        query(`max(paiflow_observation_age_max_intervals{${JOB}})`, 'max age (intervals)'),
+        ...quantiles(
+          `sum by (le) (rate(paiflow_observation_age_seconds_bucket{${JOB}}[$__rate_interval]))`,
+          'age',
+        ),
+      ],
+      unit: 's',
+      span: 6,
+    }),
+    graph({
+      title: 'Poll backlog and batch fallbacks',
+      description:
+        'Resources whose poll is due but not made yet (waiting for the PAIFlow budget), and ' +
+        'endpoints that refused batched calls (their batch size was halved).',
+      targets: [
+        query(`sum(paiflow_poll_backlog{${JOB}})`, 'backlog'),
+        query(
+          `sum by (endpoint) (increase(paiflow_batch_fallbacks_total{${JOB}}[$__rate_interval]))`,
+          'fallbacks {{endpoint}}',
+        ),
+      ],
+      unit: 'short',
+      span: 6,
+    }),
+    graph({
+      title: 'Nodes per batched call',
+      description: 'Nodes asked for per ListPipelineRunsStatus call (at most --paiflow-batch-size).',
+      targets: quantiles(`sum by (le) (rate(paiflow_batch_nodes_bucket{${JOB}}[$__rate_interval]))`, 'nodes'),
+      unit: 'short',
+      span: 6,
+    }),
+    graph({
+      title: 'PAIFlow calls by action',
+      description: 'Batched status calls against detail calls: in steady state nearly all are batched.',
+      targets: [
+        query(
+          `sum by (operation) (rate(paiflow_api_requests_total{${JOB}}[$__rate_interval]))`,
+          '{{operation}}',
+        ),
+      ],
+      unit: 'reqps',
+      span: 6,
+    }),
+  ];
+}
+
 function paiflowApi(): Builder<Panel>[] {
   const requests = `paiflow_api_requests_total{${JOB}}`;
   return [
@@ -440,6 +496,7 @@ export function buildDashboard(): Dashboard {
     ['Running nodes', runningNodes()],
     ['Stalled and stale resources', staleAndStalled()],
     ['PAIFlow API (all namespaces)', paiflowApi()],
+    ['Observer: batched polling (all namespaces)', observer()],
     ['Reconciles and work queue', reconcileAndQueue()],
     ['Controller process and Kubernetes API', controllerProcess()],
   ];

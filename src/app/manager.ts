@@ -281,11 +281,11 @@ export class Manager {
     );
   }
 
-  /** Stops in reverse order; in-flight reconciles get `graceMs` to finish before they are aborted. */
+  /** Stops in reverse order; in-flight reconciles and PAIFlow calls get `graceMs` to finish before they are aborted. */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
-    await this.#controller.stop(graceMs);
-    await this.observer.stop();
+    // In-flight reconciles and PAIFlow calls share the grace period.
+    await Promise.all([this.#controller.stop(graceMs), this.observer.stop(graceMs)]);
     await this.informer.stop();
     await this.#gateway.close();
     await this.#health.close();

@@ -148,11 +148,10 @@ const installed = hasPrometheus();
         ],
       },
       {
-        name: 'the running node is requeued after its poll interval',
-        expr: `controller_runtime_reconcile_total{job="${JOB}", controller="pipelinerunnode", result="requeue_after"} > 0`,
-        want: [
-          { metric: { controller: 'pipelinerunnode', result: 'requeue_after' }, value: expect.any(Number) },
-        ],
+        // The reconciler no longer plans requeues: the observer polls the running node every interval.
+        name: 'the running node is observed again every poll interval',
+        expr: `paiflow_observation_age_seconds_count{job="${JOB}"} > 1`,
+        want: [{ metric: { job: JOB }, value: expect.any(Number) }],
       },
       {
         // One observation each: 20 s in the (10, 30] bucket, 120 s in (60, 300]; the quantile

@@ -69,6 +69,7 @@ describe('the PrometheusRule', () => {
       'PaiflowControllerNotReconciling',
       'PaiflowNodeFailed',
       'PaiflowNodeRunningTooLong',
+      'PaiflowObservationsLate',
       'PaiflowResourcesStale',
       'PaiflowResourcesStalled',
     ]);

@@ -46,10 +46,12 @@ function expiredAfterRefresh(resolved: ResolvedTarget): Failed {
 }
 
 /** A Secret that could not be read for a reason other than permissions: retried quietly with backoff. */
-class SecretReadFailure {
+class SecretReadFailure extends Error {
   readonly result: DetailResult;
 
   constructor(result: DetailResult) {
+    super('reading Secrets failed');
+    this.name = 'SecretReadFailure';
     this.result = result;
   }
 }

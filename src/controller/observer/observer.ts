@@ -168,14 +168,22 @@ export class Observer {
     this.#arm();
   }
 
-  /** Cancels the schedule and every call queued or in flight. */
-  async stop(): Promise<void> {
+  /**
+   * Stops planning calls and drops those queued; calls in flight get `graceMs` to finish (their
+   * answers are dropped), then are cancelled. Resolves once none is left.
+   */
+  async stop(graceMs: number): Promise<void> {
     this.#running = false;
-    this.#stopping.abort(new Error('observer stopped'));
     this.#timer?.timer.cancel();
     this.#timer = undefined;
     for (const queue of this.#queues.values()) queue.clear();
-    await Promise.all([...this.#queues.values()].map((queue) => queue.onIdle()));
+    const cancel = this.#o.clock.setTimer(() => this.#stopping.abort(new Error('observer stopped')), graceMs);
+    try {
+      await Promise.all([...this.#queues.values()].map((queue) => queue.onIdle()));
+    } finally {
+      cancel.cancel();
+      this.#stopping.abort(new Error('observer stopped'));
+    }
   }
 
   /**
@@ -398,7 +406,7 @@ export class Observer {
         entry.urgent = false;
         const [namespace, name] = splitKey(entry.key);
         const resource = this.#o.cache.get(namespace, name);
-        if (entry.removed || this.#stopping.signal.aborted || resource === undefined) {
+        if (entry.removed || !this.#running || resource === undefined) {
           entry.busy = false;
           return;
         }
@@ -428,7 +436,7 @@ export class Observer {
   }
 
   #gone(entry: Entry): boolean {
-    return entry.removed || this.#stopping.signal.aborted;
+    return entry.removed || !this.#running;
   }
 
   #applyDetail(
@@ -566,7 +574,7 @@ export class Observer {
         failure = error;
       }
       for (const entry of members) entry.busy = false;
-      if (this.#stopping.signal.aborted) return;
+      if (!this.#running) return;
       if (answer !== undefined) this.#applyBatch(members, answer);
       else this.#batchFailed(round, members, failure, size);
     });

@@ -53,7 +53,7 @@ export interface MetricsOptions {
   defaultPollIntervalMs: number;
   /** The controller's poll interval floor: part of the stale threshold. */
   minPollIntervalMs: number;
-  /** The observer's figures, read at scrape time (absent: its gauges are not exported). */
+  /** The observer's figures, read at scrape time (absent: its gauges have no sample). */
   observer?: () => ObserverStats;
   /** Also export the per-object `paiflow_pipelinerunnode_*` series. @default false */
   perObjectMetrics?: boolean;
@@ -387,8 +387,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
     });
   }
 
-  const stats = options.observer;
-  if (stats !== undefined) {
+  {
     const observerGauges: [string, string, (s: ObserverStats) => number][] = [
       [
         'paiflow_observation_age_max_seconds',
@@ -412,7 +411,8 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
         help,
         registers,
         collect() {
-          this.set(pick(stats()));
+          const stats = options.observer?.();
+          if (stats !== undefined) this.set(pick(stats));
         },
       });
     }
