@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
 import { EventRecorder } from '../kube/event-recorder.ts';
 import { PipelineRunNodeApi } from '../kube/pipelinerunnode-api.ts';
+import { PooledKubeConfig } from '../kube/pooled-kube-config.ts';
 import { SecretReader } from '../kube/secret-reader.ts';
 import type { Registry } from 'prom-client';
 import { HealthServer } from '../observability/health-server.ts';
-import { createMetrics, MeteredKubeConfig } from '../observability/metrics/index.ts';
+import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
 import type { CredentialsProvider } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
 import { Controller, type ControllerObserver } from '../controller/controller.ts';
@@ -83,6 +84,7 @@ export class Manager {
   readonly #controller: Controller;
   readonly #gateway: PaiflowGateway;
   readonly #health: HealthServer;
+  readonly #kubeConfig: PooledKubeConfig;
   readonly #metricsServer: HealthServer | undefined;
   #metricsUrl: string | undefined;
   readonly #options: ManagerOptions;
@@ -108,10 +110,11 @@ export class Manager {
           });
     this.#metricsServer =
       metrics === undefined ? undefined : new HealthServer({ routes: { '/metrics': metrics.route } });
-    const kubeConfig =
-      metrics === undefined
-        ? options.kubeConfig
-        : new MeteredKubeConfig({ source: options.kubeConfig, onRequest: metrics.kubeRequest });
+    const kubeConfig = new PooledKubeConfig({
+      source: options.kubeConfig,
+      interceptors: metrics === undefined ? [] : [countKubeRequests(metrics.kubeRequest)],
+    });
+    this.#kubeConfig = kubeConfig;
     const api = new PipelineRunNodeApi({ kubeConfig });
     const secrets = new SecretReader({
       kubeConfig,
@@ -259,6 +262,7 @@ export class Manager {
     await this.#gateway.close();
     await this.#health.close();
     await this.#metricsServer?.close();
+    await this.#kubeConfig.close();
   }
 }
 
