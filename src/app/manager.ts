@@ -53,6 +53,11 @@ export interface ManagerOptions {
   informer?: Pick<ResourceInformerOptions, 'watchdogMs' | 'restartBackoff'> | undefined;
   /** Also told about every reconcile (besides the metrics), e.g. by the benchmark. */
   observer?: ControllerObserver | undefined;
+  /**
+   * Kubernetes requests share keep-alive connections (PooledKubeConfig); false: a new connection
+   * per request, as client-node does by itself (the benchmark's baseline). @default true
+   */
+  shareKubeConnections?: boolean | undefined;
   /** Prometheus metrics; undefined: none. */
   metrics?: ManagerMetricsOptions | undefined;
 }
@@ -113,6 +118,7 @@ export class Manager {
     const kubeConfig = new PooledKubeConfig({
       source: options.kubeConfig,
       interceptors: metrics === undefined ? [] : [countKubeRequests(metrics.kubeRequest)],
+      reuseConnections: options.shareKubeConnections ?? true,
     });
     this.#kubeConfig = kubeConfig;
     const api = new PipelineRunNodeApi({ kubeConfig });

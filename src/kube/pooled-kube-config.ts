@@ -11,6 +11,11 @@ export interface PooledKubeConfigOptions {
    * to count them. Each must be cheap and must not throw.
    */
   interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
+  /**
+   * false keeps client-node's own behaviour, a new connection per request (the benchmark's
+   * baseline). @default true
+   */
+  reuseConnections?: boolean;
 }
 
 type CreateDispatcher = (cluster: Cluster | null, agentOptions: AgentOptions) => Dispatcher | undefined;
@@ -43,6 +48,7 @@ export class PooledKubeConfig extends KubeConfig {
     const { clusters, users, contexts, currentContext } = options.source;
     this.loadFromOptions({ clusters, users, contexts, currentContext });
     this.#interceptors = options.interceptors ?? [];
+    if (options.reuseConnections === false) return;
     const original: unknown = Reflect.get(KubeConfig.prototype, 'createDispatcher');
     if (typeof original !== 'function') {
       // A client-node upgrade moved the seam: fail at start rather than silently open a
