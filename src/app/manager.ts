@@ -6,7 +6,15 @@ import { PipelineRunNodeApi } from '../kube/pipelinerunnode-api.ts';
 import { PooledKubeConfig } from '../kube/pooled-kube-config.ts';
 import { SecretReader } from '../kube/secret-reader.ts';
 import type { Registry } from 'prom-client';
-import { HealthServer } from '../observability/health-server.ts';
+import { KubeAccessReviews } from '../kube/access-reviews.ts';
+import { kubeErrorInfo } from '../kube/api-errors.ts';
+import { HealthServer, type RouteHandler } from '../observability/health-server.ts';
+import {
+  DelegatedAuth,
+  protectedRoute,
+  servingCertificate,
+  type ServingCertificateFiles,
+} from '../observability/secure-metrics/index.ts';
 import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
 import type { CredentialsProvider } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
@@ -71,6 +79,18 @@ export interface ManagerMetricsOptions {
   perObjectMetrics: boolean;
   /** Where `/metrics` listens; undefined: not served (the caller scrapes `registry`). */
   address?: { host: string; port: number } | undefined;
+  /** Serve `/metrics` over HTTPS to authorized scrapers only; undefined: plain HTTP, open to all. */
+  secure?: SecureMetricsOptions | undefined;
+}
+
+export interface SecureMetricsOptions {
+  /** The serving certificate; undefined: a self-signed one made at start. */
+  certificate?: ServingCertificateFiles | undefined;
+  /**
+   * The API server that authenticates (TokenReview) and authorizes (SubjectAccessReview) scrapers.
+   * @default the controller's own `kubeConfig`
+   */
+  kubeConfig?: KubeConfig | undefined;
 }
 
 const CONTROLLER_NAME = 'pipelinerunnode';
@@ -113,14 +133,16 @@ export class Manager {
             perObjectMetrics: options.metrics.perObjectMetrics,
             ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
           });
-    this.#metricsServer =
-      metrics === undefined ? undefined : new HealthServer({ routes: { '/metrics': metrics.route } });
     const kubeConfig = new PooledKubeConfig({
       source: options.kubeConfig,
       interceptors: metrics === undefined ? [] : [countKubeRequests(metrics.kubeRequest)],
       reuseConnections: options.shareKubeConnections ?? true,
     });
     this.#kubeConfig = kubeConfig;
+    this.#metricsServer =
+      metrics === undefined
+        ? undefined
+        : new HealthServer({ routes: { '/metrics': this.#metricsRoute(metrics.route, kubeConfig) } });
     const api = new PipelineRunNodeApi({ kubeConfig });
     const secrets = new SecretReader({
       kubeConfig,
@@ -229,6 +251,24 @@ export class Manager {
     });
   }
 
+  /** `/metrics`, behind delegated authentication and authorization when secure. */
+  #metricsRoute(route: RouteHandler, kubeConfig: KubeConfig): RouteHandler {
+    const secure = this.#options.metrics?.secure;
+    if (secure === undefined) return route;
+    const { clock, log } = this.#options;
+    const auth = new DelegatedAuth({
+      reviews: new KubeAccessReviews({ kubeConfig: secure.kubeConfig ?? kubeConfig }),
+      clock,
+      // The summary, never the error: client-node's messages carry whole response bodies.
+      onError: (error, stage) =>
+        log.warn(
+          { stage, reason: kubeErrorInfo(error).summary },
+          'a metrics scrape could not be reviewed: answered 500',
+        ),
+    });
+    return protectedRoute(route, auth);
+  }
+
   /** The probe server's URL, once started with a probe address. */
   get probeUrl(): string | undefined {
     return this.#probeUrl;
@@ -244,7 +284,15 @@ export class Manager {
     if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
     const metricsAddress = this.#options.metrics?.address;
     if (this.#metricsServer !== undefined && metricsAddress !== undefined) {
-      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress);
+      const secure = this.#options.metrics?.secure;
+      const tls = secure === undefined ? undefined : await servingCertificate(secure.certificate);
+      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress, tls);
+      if (tls !== undefined) {
+        log.info(
+          { url: this.metricsUrl, selfSigned: tls.selfSigned },
+          'serving metrics over HTTPS to scrapers the API server authenticates and authorizes',
+        );
+      }
     }
     log.info(
       { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
