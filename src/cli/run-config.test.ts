@@ -31,6 +31,7 @@ const flags: RunFlags = {
   reconcileTimeout: 45_000,
   probeAddress: { host: '0.0.0.0', port: 8081 },
   metricsAddress: { host: '0.0.0.0', port: 9090 },
+  metricsSecure: true,
   perObjectMetrics: true,
   shutdownTimeout: 20_000,
   logLevel: 'info',
@@ -75,6 +76,27 @@ test.each([
       problem: 'the minimum poll interval (60s) must not exceed the default (30s)',
     },
   },
+  {
+    name: 'a certificate without its key',
+    input: { metricsCertFile: '/tls/tls.crt' },
+    want: {
+      flags: ['metricsCertFile', 'metricsKeyFile'],
+      problem: 'give both the certificate and its key, or neither (then a self-signed certificate is made)',
+    },
+  },
+  {
+    name: 'a certificate for plain HTTP',
+    input: { metricsSecure: false, metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
+    want: {
+      flags: ['metricsCertFile', 'metricsSecure'],
+      problem: 'a certificate is only used when metrics are served over HTTPS: drop it or the false',
+    },
+  },
+  {
+    name: 'certificate and key',
+    input: { metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
+    want: undefined,
+  },
 ])('findFlagConflict: $name', ({ input, want }) => {
   expect(findFlagConflict({ ...flags, ...input })).toEqual(want);
 });
@@ -115,7 +137,13 @@ test('managerOptions maps every flag to its Manager option', () => {
     reconcileTimeoutMs: 45_000,
     probeAddress: { host: '0.0.0.0', port: 8081 },
     instance: 'pod-1',
-    metrics: { registry, version: '1.2.3', perObjectMetrics: true, address: { host: '0.0.0.0', port: 9090 } },
+    metrics: {
+      registry,
+      version: '1.2.3',
+      perObjectMetrics: true,
+      address: { host: '0.0.0.0', port: 9090 },
+      secure: { certificate: undefined },
+    },
   });
 });
 

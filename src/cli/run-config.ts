@@ -31,6 +31,9 @@ export interface RunFlags {
   reconcileTimeout: number;
   probeAddress: { host: string; port: number };
   metricsAddress: { host: string; port: number };
+  metricsSecure: boolean;
+  metricsCertFile?: string;
+  metricsKeyFile?: string;
   perObjectMetrics: boolean;
   shutdownTimeout: number;
   logLevel: LevelWithSilent;
@@ -59,6 +62,18 @@ export interface FlagConflict {
 
 /** Checks what no single flag's parser can: relations between flags. */
 export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
+  if ((flags.metricsCertFile === undefined) !== (flags.metricsKeyFile === undefined)) {
+    return {
+      flags: ['metricsCertFile', 'metricsKeyFile'],
+      problem: 'give both the certificate and its key, or neither (then a self-signed certificate is made)',
+    };
+  }
+  if (!flags.metricsSecure && flags.metricsCertFile !== undefined) {
+    return {
+      flags: ['metricsCertFile', 'metricsSecure'],
+      problem: 'a certificate is only used when metrics are served over HTTPS: drop it or the false',
+    };
+  }
   if (flags.minPollInterval > flags.defaultPollInterval) {
     return {
       flags: ['minPollInterval', 'defaultPollInterval'],
@@ -96,6 +111,14 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
       version: context.version,
       perObjectMetrics: flags.perObjectMetrics,
       address: flags.metricsAddress,
+      secure: !flags.metricsSecure
+        ? undefined
+        : {
+            certificate:
+              flags.metricsCertFile === undefined || flags.metricsKeyFile === undefined
+                ? undefined
+                : { certFile: flags.metricsCertFile, keyFile: flags.metricsKeyFile },
+          },
     },
   };
 }
@@ -190,6 +213,8 @@ export function describeConfiguration(
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: `${flags.probeAddress.host}:${flags.probeAddress.port}`,
     metricsAddress: `${flags.metricsAddress.host}:${flags.metricsAddress.port}`,
+    metricsSecure: flags.metricsSecure,
+    metricsCertificate: flags.metricsCertFile ?? (flags.metricsSecure ? 'self-signed' : 'none'),
     perObjectMetrics: flags.perObjectMetrics,
     shutdownTimeoutMs: flags.shutdownTimeout,
     logLevel: flags.logLevel,

@@ -95,6 +95,8 @@ async function startRun(args: string[] = []): Promise<Running> {
     '200ms',
     '--min-poll-interval',
     '50ms',
+    // kube-sim reviews no tokens; secure metrics are tested against the real API server.
+    '--metrics-secure=false',
     ...args,
   ]);
   children.push(child);

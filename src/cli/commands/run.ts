@@ -155,6 +155,21 @@ export function runCommand(): Command {
     )
     .addOption(
       option(
+        '--metrics-secure [boolean]',
+        'serve /metrics over HTTPS, only to scrapers whose bearer token the API server authenticates (TokenReview) and authorizes for GET /metrics (SubjectAccessReview); false: plain HTTP, open to anyone who can connect',
+      )
+        .argParser(parseBoolean)
+        .default(true),
+    )
+    .addOption(
+      option(
+        '--metrics-cert-file <file>',
+        'PEM serving certificate (chain) of /metrics, with --metrics-key-file (default: a self-signed certificate made at start)',
+      ),
+    )
+    .addOption(option('--metrics-key-file <file>', 'PEM private key of --metrics-cert-file'))
+    .addOption(
+      option(
         '--per-object-metrics [boolean]',
         'also export one paiflow_pipelinerunnode_* series set per resource (kube-state-metrics style; high cardinality)',
       )
