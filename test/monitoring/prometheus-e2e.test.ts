@@ -26,7 +26,7 @@ import {
   PrometheusServer,
   type InstantSample,
 } from '../support/prometheus.ts';
-import { runKubectl } from '../support/kubectl-run.ts';
+import { applyManifests, METRICS_RBAC, metricsReaderToken } from '../support/metrics-access.ts';
 import {
   describeWithKubeApiServer,
   START_TIMEOUT_MS,
@@ -58,14 +58,6 @@ const installed = hasPrometheus();
 
 // The controller itself runs against kube-sim (test/support/environment.ts); a real API server
 // reviews the scrapes, as it would in a cluster.
-const REVIEW_MANIFESTS = [
-  'deploy/namespace.yaml',
-  'deploy/rbac/serviceaccount.yaml',
-  'deploy/rbac/metrics-auth-clusterrole.yaml',
-  'deploy/rbac/metrics-auth-clusterrolebinding.yaml',
-  'deploy/rbac/metrics-reader-clusterrole.yaml',
-];
-
 (installed ? describeWithKubeApiServer : describe.skip)(
   `Prometheus scraping the controller${installed ? '' : ` (skipped: ${PROMETHEUS_HINT})`}`,
   () => {
@@ -82,30 +74,9 @@ const REVIEW_MANIFESTS = [
 
     beforeAll(async () => {
       apiServer = await startKubeApiServer();
-      const admin = { kubeconfig: apiServer.kubeconfigPath };
-      for (const file of REVIEW_MANIFESTS) {
-        const applied = await runKubectl(
-          ['apply', '-f', new URL(`../../${file}`, import.meta.url).pathname],
-          admin,
-        );
-        expect({ file, ...applied }).toMatchObject({ code: 0 });
-      }
-      const bound = await runKubectl(
-        [
-          'create',
-          'clusterrolebinding',
-          'prometheus-reads-paiflow-metrics',
-          '--clusterrole=paiflow-controller-metrics-reader',
-          '--serviceaccount=monitoring:prometheus',
-        ],
-        admin,
-      );
-      expect(bound).toMatchObject({ code: 0 });
+      await applyManifests(apiServer, METRICS_RBAC);
       const reviewer = await apiServer.serviceAccount('paiflow-system', 'paiflow-controller');
-      const prometheusToken = (
-        await apiServer.serviceAccount('monitoring', 'prometheus')
-      ).kubeConfig.getCurrentUser()?.token;
-      if (prometheusToken === undefined) throw new Error('no token for monitoring/prometheus');
+      const prometheusToken = await metricsReaderToken(apiServer, 'monitoring', 'prometheus');
       const tokenFile = join(dir, 'token');
       writeFileSync(tokenFile, prometheusToken, { mode: 0o600 });
       env = await startEnvironment({

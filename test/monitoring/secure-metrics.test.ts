@@ -6,14 +6,19 @@
  * ClusterRole 403, one bound to it 200.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Agent, request } from 'undici';
-import { collect, exitCode, startCli, type Child } from '../../src/cli/commands/child-process.test-helper.ts';
+import {
+  collect,
+  exitCode,
+  freePort,
+  startCli,
+  type Child,
+} from '../../src/cli/commands/child-process.test-helper.ts';
 import { selfSignedCertificate, type CertificateAndKey } from '../../src/util/self-signed-certificate.ts';
-import { runKubectl } from '../support/kubectl-run.ts';
+import { applyManifests, METRICS_RBAC, metricsReaderToken } from '../support/metrics-access.ts';
 import {
   describeWithKubeApiServer,
   START_TIMEOUT_MS,
@@ -21,32 +26,13 @@ import {
   type TestKubeApiServer,
 } from '../support/kube-apiserver.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+// The controller's own RBAC too: `run` lists and watches PipelineRunNodes.
 const MANIFESTS = [
-  'deploy/namespace.yaml',
+  ...METRICS_RBAC,
   'deploy/crd.yaml',
-  'deploy/rbac/serviceaccount.yaml',
   'deploy/rbac/clusterrole.yaml',
   'deploy/rbac/clusterrolebinding.yaml',
-  'deploy/rbac/metrics-auth-clusterrole.yaml',
-  'deploy/rbac/metrics-auth-clusterrolebinding.yaml',
-  'deploy/rbac/metrics-reader-clusterrole.yaml',
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-function tokenOf(credentials: { kubeConfig: { getCurrentUser(): { token?: string } | null } }): string {
-  const token = credentials.kubeConfig.getCurrentUser()?.token;
-  if (token === undefined) throw new Error('the ServiceAccount kubeconfig holds no token');
-  return token;
-}
 
 describeWithKubeApiServer('secure metrics, reviewed by the real API server', () => {
   let server: TestKubeApiServer;
@@ -61,27 +47,13 @@ describeWithKubeApiServer('secure metrics, reviewed by the real API server', () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'secure-metrics-'));
     server = await startKubeApiServer();
-    for (const file of MANIFESTS) {
-      const applied = await runKubectl(['apply', '-f', join(root, file)], {
-        kubeconfig: server.kubeconfigPath,
-      });
-      expect({ file, ...applied }).toMatchObject({ code: 0 });
-    }
-    const bound = await runKubectl(
-      [
-        'create',
-        'clusterrolebinding',
-        'prometheus-reads-paiflow-metrics',
-        '--clusterrole=paiflow-controller-metrics-reader',
-        '--serviceaccount=monitoring:prometheus',
-      ],
-      { kubeconfig: server.kubeconfigPath },
-    );
-    expect(bound).toMatchObject({ code: 0 });
+    await applyManifests(server, MANIFESTS);
     controllerKubeconfig = (await server.serviceAccount('paiflow-system', 'paiflow-controller'))
       .kubeconfigPath;
-    prometheusToken = tokenOf(await server.serviceAccount('monitoring', 'prometheus'));
-    otherToken = tokenOf(await server.serviceAccount('monitoring', 'other'));
+    prometheusToken = await metricsReaderToken(server, 'monitoring', 'prometheus');
+    const other = (await server.serviceAccount('monitoring', 'other')).kubeConfig.getCurrentUser()?.token;
+    if (other === undefined) throw new Error('no token for monitoring/other');
+    otherToken = other;
     ownCertificate = await selfSignedCertificate({ hosts: ['127.0.0.1'] });
   }, START_TIMEOUT_MS);
 

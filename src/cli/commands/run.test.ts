@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +11,7 @@ import {
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import { KubeSim } from '../../sandbox/kube-sim/kube-sim.ts';
 import { PaiflowSimulator, validateScenario } from '../../sandbox/paiflow-sim/index.ts';
-import { collect, exitCode, startCli, type Child } from './child-process.test-helper.ts';
+import { collect, exitCode, freePort, startCli, type Child } from './child-process.test-helper.ts';
 
 // `paiflow-controller run` as a real child process against kube-sim and the PAIFlow simulator.
 
@@ -60,15 +59,6 @@ afterAll(async () => {
   await kube.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface Running {
   child: Child;
