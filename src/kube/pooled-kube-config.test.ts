@@ -33,6 +33,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pooled-kube-config-'));
   server = createServer({ ...tls, keepAliveTimeout: 60_000 }, (req, res) => {
     res.setHeader('content-type', 'application/json');
+    if (req.url?.includes('/hang')) return; // never answered
     if (req.url?.includes('watch=true')) {
       res.end(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } })}\n`);
       return;
@@ -131,6 +132,14 @@ describe('PooledKubeConfig', () => {
     await readSequentially(kc, 2);
     expect(seen).toEqual(['GET /api/v1/namespaces/a', 'GET /api/v1/namespaces/a']);
     await kc.close();
+  });
+
+  test('close() ends even with a request hanging: the request fails', async () => {
+    const kc = new PooledKubeConfig({ source: source({ caFile: caFile(tls.cert) }) });
+    const hanging = kc.makeApiClient(CoreV1Api).readNamespace({ name: 'hang' });
+    await new Promise<void>((resolve) => server.once('request', () => resolve()));
+    await kc.close();
+    await expect(hanging).rejects.toThrow();
   });
 
   test('keeps the source configuration: current context, cluster and user', () => {

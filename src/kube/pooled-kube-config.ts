@@ -41,7 +41,7 @@ export class PooledKubeConfig extends KubeConfig {
   readonly #interceptors: readonly Dispatcher.DispatcherComposeInterceptor[];
   readonly #composed = new WeakMap<Dispatcher, Dispatcher>();
   #current: { key: string; dispatcher: Dispatcher | undefined } | undefined;
-  readonly #retired: Promise<void>[] = [];
+  readonly #retired = new Set<Dispatcher>();
 
   constructor(options: PooledKubeConfigOptions) {
     super();
@@ -75,11 +75,17 @@ export class PooledKubeConfig extends KubeConfig {
     context.setDispatcher(composed);
   }
 
-  /** Closes the shared connections once their requests have ended. Requests after this fail. */
+  /**
+   * Closes the shared connections at once: requests still in flight fail (call it once nothing
+   * should be, e.g. last in a shutdown: a hung request must not hold the process). Requests after
+   * this get a new dispatcher.
+   */
   async close(): Promise<void> {
-    const current = this.#current;
+    const dispatchers = [...this.#retired];
+    if (this.#current?.dispatcher !== undefined) dispatchers.push(this.#current.dispatcher);
     this.#current = undefined;
-    await Promise.all([...this.#retired, current?.dispatcher?.close()]);
+    this.#retired.clear();
+    await Promise.all(dispatchers.map((d) => d.destroy()));
   }
 
   #shared(
@@ -93,9 +99,15 @@ export class PooledKubeConfig extends KubeConfig {
     if (this.#current?.key === key) return this.#current.dispatcher;
     const retired = this.#current?.dispatcher;
     this.#current = { key, dispatcher: create.call(this, cluster, agentOptions) };
-    // close() lets requests in flight on the old dispatcher finish; it only rejects when already
-    // destroyed, which nothing here does.
-    if (retired !== undefined) this.#retired.push(retired.close().catch(() => undefined));
+    // close() lets requests in flight on the old dispatcher, watches included, finish; it only
+    // rejects when the dispatcher was destroyed meanwhile (by our close()), which is then moot.
+    if (retired !== undefined) {
+      this.#retired.add(retired);
+      retired
+        .close()
+        .catch(() => undefined)
+        .finally(() => this.#retired.delete(retired));
+    }
     return this.#current.dispatcher;
   }
 }
