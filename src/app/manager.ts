@@ -7,7 +7,7 @@ import { SecretReader } from '../kube/secret-reader.ts';
 import type { Registry } from 'prom-client';
 import { HealthServer } from '../observability/health-server.ts';
 import { createMetrics, MeteredKubeConfig } from '../observability/metrics/index.ts';
-import type { CredentialsProvider } from '../paiflow/index.ts';
+import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
 import { Controller, type ControllerObserver } from '../controller/controller.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
@@ -43,6 +43,8 @@ export interface ManagerOptions {
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
   paiflowTimeoutMs: number;
+  /** Proxy and extra CAs for PAIFlow requests. @default direct, Node's default CAs */
+  paiflowNetwork?: PaiflowNetworkOptions | undefined;
   reconcileTimeoutMs: number;
   /** Where /healthz and /readyz listen; undefined: no probe server. */
   probeAddress?: { host: string; port: number } | undefined;
@@ -153,6 +155,7 @@ export class Manager {
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
       timeoutMs: options.paiflowTimeoutMs,
+      ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
     const reconciler = new PipelineRunNodeReconciler({

@@ -94,6 +94,7 @@ test('the installed run --help lists its flags and exits 0', async () => {
     env: { ...process.env, PATH },
   });
   expect(stdout).toContain('--kubeconfig <file>');
+  expect(stdout).toContain('--paiflow-ca-file <file>');
 }, 60_000);
 
 test('on Node 20 the installed command prints one line naming the required version and exits 1', async () => {
