@@ -2,9 +2,14 @@
  * What starting `paiflow-controller run` costs: wall time from spawning the process to its
  * "cache synced" log line, its resident memory at that moment, and the modules it loaded by then.
  *
- * Usage: `node bench/run-startup.ts [--entry FILE] [--runs N] [--json]`
- *   --entry   the CLI entry point to start (default src/cli/main.ts; dist/cli/bin.js after a build)
- *   --runs    how many fresh processes to measure (default 7); the median is printed
+ * Usage: `node bench/run-startup.ts [--entry FILE]... [--runs N] [--json]`
+ *   --entry   the CLI entry point to start (default src/cli/main.ts; dist/cli/bin.js after a build);
+ *             repeat it to compare builds: their runs are interleaved, so load on the machine
+ *             affects them alike
+ *   --runs    how many fresh processes to measure per entry (default 7); medians are printed
+ *
+ * Besides wall time it reports the CPU time the process used until then (user + system, from
+ * /proc), which another process's load on the machine disturbs much less.
  *
  * kube-sim (with deploy/crd.yaml and no resources) runs in this process on 127.0.0.1; the
  * controller is a child process started with the same Node as this script, with
@@ -21,6 +26,7 @@ import { KubeSim } from '../src/sandbox/kube-sim/kube-sim.ts';
 
 interface Sample {
   msToSynced: number;
+  cpuMs: number;
   rssMiB: number;
   modules: { total: number; own: number; urls: string[] };
 }
@@ -54,7 +60,7 @@ async function measure(entry: string, kubeconfig: string, dir: string, index: nu
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_MODULE_COUNT_FILE: countFile } },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const synced = await new Promise<{ ms: number; rss: number }>((resolve, reject) => {
+  const synced = await new Promise<{ ms: number; rss: number; cpu: number }>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(
       () => reject(new Error(`no "${SYNCED}" line within ${TIMEOUT_MS} ms`)),
@@ -64,7 +70,8 @@ async function measure(entry: string, kubeconfig: string, dir: string, index: nu
       seen += chunk.toString();
       if (seen.includes(SYNCED)) {
         clearTimeout(timer);
-        resolve({ ms: performance.now() - started, rss: rssMiB(child.pid ?? 0) });
+        const pid = child.pid ?? 0;
+        resolve({ ms: performance.now() - started, rss: rssMiB(pid), cpu: cpuMs(pid) });
       }
     });
     void exited.then((code) => reject(new Error(`run exited (${String(code)}) before syncing:\n${seen}`)));
@@ -73,7 +80,14 @@ async function measure(entry: string, kubeconfig: string, dir: string, index: nu
   const code = await exited;
   if (code !== 0) throw new Error(`run exited ${String(code)} on SIGTERM`);
   const modules = JSON.parse(readFileSync(countFile, 'utf8')) as Sample['modules'];
-  return { msToSynced: synced.ms, rssMiB: synced.rss, modules };
+  return { msToSynced: synced.ms, cpuMs: synced.cpu, rssMiB: synced.rss, modules };
+}
+
+/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat fields 14 and 15, in ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function median(values: number[]): number {
@@ -84,7 +98,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      entry: { type: 'string', default: 'src/cli/main.ts' },
+      entry: { type: 'string', multiple: true, default: ['src/cli/main.ts'] },
       runs: { type: 'string', default: '7' },
       json: { type: 'boolean', default: false },
     },
@@ -100,16 +114,24 @@ async function main(): Promise<void> {
   try {
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, kube.kubeconfig());
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await measure(values.entry, kubeconfig, dir, i));
-    const last = samples.at(-1);
-    process.stdout.write(
-      `run startup (${values.entry}, Node ${process.version}, median of ${runs}):\n` +
-        `  spawn to "cache synced": ${median(samples.map((s) => s.msToSynced)).toFixed(0)} ms\n` +
-        `  RSS at "cache synced":   ${median(samples.map((s) => s.rssMiB)).toFixed(1)} MiB\n` +
-        `  modules loaded:          ${String(last?.modules.total)} (${String(last?.modules.own)} of the project's own)\n`,
-    );
-    if (values.json) process.stdout.write(`${JSON.stringify(samples, undefined, 1)}\n`);
+    const entries = values.entry;
+    const samples = new Map<string, Sample[]>(entries.map((entry) => [entry, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const [index, entry] of entries.entries()) {
+        samples.get(entry)?.push(await measure(entry, kubeconfig, dir, i * entries.length + index));
+      }
+    }
+    for (const [entry, list] of samples) {
+      const last = list.at(-1);
+      process.stdout.write(
+        `run startup (${entry}, Node ${process.version}, median of ${runs}):\n` +
+          `  spawn to "cache synced": ${median(list.map((s) => s.msToSynced)).toFixed(0)} ms wall, ` +
+          `${median(list.map((s) => s.cpuMs)).toFixed(0)} ms CPU\n` +
+          `  RSS at "cache synced":   ${median(list.map((s) => s.rssMiB)).toFixed(1)} MiB\n` +
+          `  modules loaded:          ${String(last?.modules.total)} (${String(last?.modules.own)} of the project's own)\n`,
+      );
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(Object.fromEntries(samples), undefined, 1)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await kube.close();
