@@ -16,7 +16,7 @@ import {
   type ServingCertificateFiles,
 } from '../observability/secure-metrics/index.ts';
 import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
-import type { CredentialsProvider } from '../paiflow/index.ts';
+import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
 import { Controller, type ControllerObserver } from '../controller/controller.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
@@ -52,6 +52,8 @@ export interface ManagerOptions {
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
   paiflowTimeoutMs: number;
+  /** Proxy and extra CAs for PAIFlow requests. @default direct, Node's default CAs */
+  paiflowNetwork?: PaiflowNetworkOptions | undefined;
   reconcileTimeoutMs: number;
   /** Where /healthz and /readyz listen; undefined: no probe server. */
   probeAddress?: { host: string; port: number } | undefined;
@@ -184,6 +186,7 @@ export class Manager {
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
       timeoutMs: options.paiflowTimeoutMs,
+      ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
     const reconciler = new PipelineRunNodeReconciler({

@@ -11,6 +11,7 @@ import {
   findFlagConflict,
   loadKubeConfig,
   managerOptions,
+  proxyFromEnvironment,
   type RunFlags,
 } from './run-config.ts';
 
@@ -115,6 +116,7 @@ test('managerOptions maps every flag to its Manager option', () => {
       instance: 'pod-1',
       registry,
       version: '1.2.3',
+      paiflowNetwork: { httpsProxy: 'http://proxy:3128' },
     }),
   ).toEqual({
     kubeConfig,
@@ -134,6 +136,7 @@ test('managerOptions maps every flag to its Manager option', () => {
     paiflowBurst: 7,
     paiflowMaxConcurrent: 3,
     paiflowTimeoutMs: 9000,
+    paiflowNetwork: { httpsProxy: 'http://proxy:3128' },
     reconcileTimeoutMs: 45_000,
     probeAddress: { host: '0.0.0.0', port: 8081 },
     instance: 'pod-1',
@@ -145,6 +148,27 @@ test('managerOptions maps every flag to its Manager option', () => {
       secure: { certificate: undefined },
     },
   });
+});
+
+test.each([
+  { name: 'none', env: {}, want: {} },
+  {
+    name: 'uppercase',
+    env: { HTTPS_PROXY: 'http://p:1', HTTP_PROXY: 'http://q:2', NO_PROXY: 'localhost' },
+    want: { httpsProxy: 'http://p:1', httpProxy: 'http://q:2', noProxy: 'localhost' },
+  },
+  {
+    name: 'lowercase wins; empty is unset',
+    env: {
+      https_proxy: 'http://low:1',
+      HTTPS_PROXY: 'http://up:1',
+      http_proxy: '',
+      HTTP_PROXY: 'http://up:2',
+    },
+    want: { httpsProxy: 'http://low:1', httpProxy: 'http://up:2' },
+  },
+])('proxyFromEnvironment: $name', ({ env, want }) => {
+  expect(proxyFromEnvironment(env)).toEqual(want);
 });
 
 test.each([
@@ -178,6 +202,7 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     instance: 'pod-1',
     credentialVariables: ['ALIBABA_CLOUD_ROLE_ARN'],
     version: '1.2.3',
+    network: { httpsProxy: 'http://user:proxy-password@proxy:3128', noProxy: '.svc' },
   });
   expect(described).toMatchObject({
     kubeconfig: path,
@@ -188,6 +213,8 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     probeAddress: '0.0.0.0:8081',
     instance: 'pod-1',
     defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'] },
+    paiflowProxy: { http: 'none', https: 'http://user:***@proxy:3128', noProxy: '.svc' },
   });
   expect(JSON.stringify(described)).not.toContain(TOKEN);
+  expect(JSON.stringify(described)).not.toContain('proxy-password');
 });

@@ -5,7 +5,7 @@ import type { LevelWithSilent, Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
 import type { ManagerOptions } from '../app/manager.ts';
 import type { LogFormat } from '../observability/logger.ts';
-import type { CredentialsProvider } from '../paiflow/index.ts';
+import { redactProxyUrl, type CredentialsProvider, type PaiflowNetworkOptions } from '../paiflow/index.ts';
 import type { Registry } from 'prom-client';
 
 /**
@@ -28,6 +28,8 @@ export interface RunFlags {
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
   paiflowTimeout: number;
+  /** A PEM bundle trusted besides Node's default CAs for PAIFlow (and proxy) TLS. */
+  paiflowCaFile?: string;
   reconcileTimeout: number;
   probeAddress: { host: string; port: number };
   metricsAddress: { host: string; port: number };
@@ -52,6 +54,8 @@ export interface RunContext {
   registry: Registry;
   /** The running version, for paiflow_controller_info. */
   version: string;
+  /** Proxy (from the environment) and the CA bundle's content (from --paiflow-ca-file). */
+  paiflowNetwork: PaiflowNetworkOptions;
 }
 
 /** Two flags whose values contradict each other, and why; undefined when the flags agree. */
@@ -103,6 +107,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
     paiflowTimeoutMs: flags.paiflowTimeout,
+    paiflowNetwork: context.paiflowNetwork,
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: flags.probeAddress,
     instance: context.instance,
@@ -120,6 +125,25 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
                 : { certFile: flags.metricsCertFile, keyFile: flags.metricsKeyFile },
           },
     },
+  };
+}
+
+/**
+ * The proxy settings of the environment, as curl and undici read them: the lowercase variable wins
+ * over the uppercase one; empty counts as unset.
+ */
+export function proxyFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<PaiflowNetworkOptions, 'httpProxy' | 'httpsProxy' | 'noProxy'> {
+  const read = (name: string): string | undefined =>
+    [env[name.toLowerCase()], env[name]].find((value) => value !== undefined && value !== '');
+  const httpProxy = read('HTTP_PROXY');
+  const httpsProxy = read('HTTPS_PROXY');
+  const noProxy = read('NO_PROXY');
+  return {
+    ...(httpProxy !== undefined && { httpProxy }),
+    ...(httpsProxy !== undefined && { httpsProxy }),
+    ...(noProxy !== undefined && { noProxy }),
   };
 }
 
@@ -190,7 +214,12 @@ export function loadKubeConfig(option: { file: string | undefined; fromEnv: bool
 export function describeConfiguration(
   flags: RunFlags,
   kube: LoadedKubeConfig,
-  extra: { instance: string; credentialVariables: string[]; version: string },
+  extra: {
+    instance: string;
+    credentialVariables: string[];
+    version: string;
+    network: PaiflowNetworkOptions;
+  },
 ): Record<string, unknown> {
   return {
     version: extra.version,
@@ -210,6 +239,18 @@ export function describeConfiguration(
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
     paiflowTimeoutMs: flags.paiflowTimeout,
+    // Proxy URLs may carry a password: shown without it.
+    paiflowProxy: {
+      http: extra.network.httpProxy === undefined ? 'none' : redactProxyUrl(extra.network.httpProxy),
+      https:
+        extra.network.httpsProxy === undefined
+          ? extra.network.httpProxy === undefined
+            ? 'none'
+            : 'as http'
+          : redactProxyUrl(extra.network.httpsProxy),
+      noProxy: extra.network.noProxy ?? '',
+    },
+    paiflowCaFile: flags.paiflowCaFile ?? '',
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: `${flags.probeAddress.host}:${flags.probeAddress.port}`,
     metricsAddress: `${flags.metricsAddress.host}:${flags.metricsAddress.port}`,

@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { errorChain } from '../util/error-chain.ts';
 
 /** What a failed Kubernetes API call means for the caller. */
 export interface KubeErrorInfo {
@@ -40,8 +41,9 @@ export function kubeErrorInfo(error: unknown): KubeErrorInfo {
       summary: `Kubernetes API answered ${watchStatus} to a watch`,
     };
   }
-  const code = networkCode(error);
-  return { retryable: true, summary: `Kubernetes API unreachable${code === undefined ? '' : ` (${code})`}` };
+  // Not an answer from the API server: a network or TLS failure, whose cause chain says which
+  // (`connect ECONNREFUSED 10.0.0.1:443`, `self-signed certificate`); no headers or bodies in it.
+  return { retryable: true, summary: `Kubernetes API unreachable: ${errorChain(error)}` };
 }
 
 function isRetryableStatus(status: number): boolean {
@@ -60,13 +62,4 @@ function statusReason(body: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function networkCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Object && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return error instanceof Error ? error.name : undefined;
 }

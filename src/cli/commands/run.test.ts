@@ -250,6 +250,7 @@ test('--help lists every flag with its environment variable', async () => {
     ['--paiflow-burst <n>', 'PAIFLOW_PAIFLOW_BURST'],
     ['--paiflow-max-concurrent <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT'],
     ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
+    ['--paiflow-ca-file <file>', 'PAIFLOW_PAIFLOW_CA_FILE'],
     ['--reconcile-timeout <duration>', 'PAIFLOW_RECONCILE_TIMEOUT'],
     ['--probe-address <host:port>', 'PAIFLOW_PROBE_ADDRESS'],
     ['--shutdown-timeout <duration>', 'PAIFLOW_SHUTDOWN_TIMEOUT'],
@@ -290,6 +291,16 @@ test.each<BadValue>([
     name: 'missing kubeconfig',
     args: ['--kubeconfig', '/nope'],
     want: "option '--kubeconfig <file>' argument '/nope' is invalid. no such file: /nope",
+  },
+  {
+    name: 'a CA file that is missing',
+    args: ['--kubeconfig', '$KUBECONFIG', '--paiflow-ca-file', '/nope.pem'],
+    want: "option '--paiflow-ca-file <file>' argument '/nope.pem' is invalid. no such file.",
+  },
+  {
+    name: 'a CA file without certificates',
+    args: ['--kubeconfig', '$KUBECONFIG', '--paiflow-ca-file', '$KUBECONFIG'],
+    want: 'is invalid. expected PEM certificates (-----BEGIN CERTIFICATE-----), got none.',
   },
   {
     name: 'PAIFLOW_WORKERS=0',

@@ -1,6 +1,7 @@
-import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock/clock.ts';
 import {
+  createPaiflowDispatcher,
   PaiflowClient,
   PaiflowError,
   type AttemptEvent,
@@ -10,6 +11,7 @@ import {
   type GetPipelineRunResult,
   type ListPipelineRunNodeStatusRequest,
   type ListPipelineRunNodeStatusResult,
+  type PaiflowNetworkOptions,
 } from '../../paiflow/index.ts';
 import { cancelledError } from '../../paiflow/errors.ts';
 import { ConcurrencyLimit, type Release } from './concurrency-limit.ts';
@@ -40,6 +42,8 @@ export interface PaiflowGatewayOptions {
   maxThrottlePauseMs?: number;
   /** Called after every HTTP attempt (see PaiflowClient); must not throw. */
   onAttempt?: (event: AttemptEvent) => void;
+  /** Proxy and extra CAs for every PAIFlow request. @default direct, Node's default CAs */
+  network?: PaiflowNetworkOptions;
 }
 
 /** The quota of one credentials identity. */
@@ -74,7 +78,7 @@ const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
  *   request queued for a slot, which shares slots fairly between identities.
  * - Single-flight sits outermost: a caller that joins a request in flight takes no token and no slot.
  *   The key holds operation, endpoint, identity and parameters, with the TokenId as a hash.
- * - One undici Agent (keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
+ * - One undici dispatcher (an Agent, or a proxy agent: see createPaiflowDispatcher; keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
  *   every request; the PaiflowClient for a call is made for the call, over that Agent, with the
  *   caller's credentials provider. Caching clients per identity would keep using a stale provider
  *   after a Secret's AccessKey secret changed under the same key ID.
@@ -96,7 +100,7 @@ export class PaiflowGateway {
   readonly #nodeStatus = new SingleFlight<ListPipelineRunNodeStatusResult>();
   readonly #pipelineRun = new SingleFlight<GetPipelineRunResult>();
   readonly #closing = new AbortController();
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   #closed: Promise<void> | undefined;
 
   constructor(options: PaiflowGatewayOptions) {
@@ -114,7 +118,7 @@ export class PaiflowGateway {
     this.#limit = new ConcurrencyLimit({ max: options.maxConcurrent });
     checkRate(options);
     // An Agent opens no connection before the first request.
-    this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs } });
+    this.#agent = createPaiflowDispatcher({ ...options.network, timeoutMs: this.#timeoutMs });
   }
 
   /** ListPipelineRunNodeStatus (see PaiflowClient); rejects with a PaiflowError. */

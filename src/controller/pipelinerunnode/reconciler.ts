@@ -15,6 +15,7 @@ import { splitKey } from '../controller.ts';
 import type { PaiflowGateway } from '../paiflow-gateway/index.ts';
 import { RetryableError, type ReconcileContext, type Reconciler, type Result } from '../reconcile-result.ts';
 import {
+  becameStalled,
   computeStatus,
   isReconcileRequestPending,
   isTerminal,
@@ -23,6 +24,7 @@ import {
   transitions,
   type PollOutcome,
 } from '../status/index.ts';
+import { logStalled, logTransition } from './transition-log.ts';
 import { ResolveError, type ResolvedTarget, type TargetResolver } from './target-resolver.ts';
 
 export interface PipelineRunNodeReconcilerOptions {
@@ -150,7 +152,7 @@ export class PipelineRunNodeReconciler implements Reconciler {
         });
       }
       this.#o.onStatusWritten?.(namespace, previous, next);
-      await this.#emit(resource, previous, next);
+      await this.#emit(resource, previous, next, context);
     }
 
     if (outcome.kind === 'failed') {
@@ -329,13 +331,17 @@ export class PipelineRunNodeReconciler implements Reconciler {
     resource: PipelineRunNode,
     previous: PipelineRunNodeStatus | undefined,
     next: PipelineRunNodeStatus,
+    context: ReconcileContext,
   ): Promise<void> {
     for (const event of transitions(previous, next)) {
+      logTransition(context.log, event, next.nodeId);
       const result = await this.#o.events.record(
         { apiVersion: API_VERSION, kind: KIND, metadata: resource.metadata },
         { type: event.type, reason: event.reason, message: event.message },
       );
       if (!result.ok) this.#o.onEventError?.(result.summary);
     }
+    const stalled = becameStalled(previous, next);
+    if (stalled !== undefined) logStalled(context.log, stalled, this.#o.stalledRetryMs);
   }
 }

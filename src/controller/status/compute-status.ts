@@ -360,6 +360,20 @@ function decide(
 }
 
 /**
+ * `status.reason`, for the REASON printer column (printer columns are JSONPath only, which cannot
+ * pick "the first condition that is not fine"): Stalled=True says most, then Synced=False (polling
+ * fails, whatever the node's state), then Ready not True (still running, suspended, pending).
+ */
+function notFineReason(conditions: readonly Condition[]): string | undefined {
+  const stalled = findCondition(conditions, 'Stalled');
+  if (stalled?.status === 'True') return stalled.reason;
+  const synced = findCondition(conditions, 'Synced');
+  if (synced?.status === 'False') return synced.reason;
+  const ready = findCondition(conditions, 'Ready');
+  return ready !== undefined && ready.status !== 'True' ? ready.reason : undefined;
+}
+
+/**
  * The status a PipelineRunNode should have after one reconcile: a pure function of its inputs (time
  * comes in `now`), so the reconciler writes only when `statusEqual(previous, result)` is false.
  *
@@ -380,6 +394,7 @@ function decide(
  *   node keeps its final conditions); Synced stays as it was (Unknown, NotPolled, if never polled).
  * - `lastSyncTime` moves to `now` after an answer only when something else changed or it is at least
  *   `syncRefreshIntervalMs` old, so polling a steady node computes a status equal to the previous.
+ * - `reason` is the reason of the first condition that is not fine (see notFineReason).
  * - Conditions carry `observedGeneration`; `lastTransitionTime` moves only when a status flips.
  *
  * Throws only for invalid `limits`.
@@ -409,9 +424,11 @@ export function computeStatus(input: ComputeStatusInput): PipelineRunNodeStatus 
   set('Synced', syncedNow.status, syncedNow.reason, syncedNow.message);
 
   const handled = input.reconcileRequestedAt ?? previous?.lastHandledReconcileAt;
+  const reason = notFineReason(conditions);
   const next: PipelineRunNodeStatus = {
     observedGeneration: generation,
     ...observation,
+    ...(reason === undefined ? {} : { reason }),
     ...(previous?.lastSyncTime === undefined ? {} : { lastSyncTime: previous.lastSyncTime }),
     ...(handled === undefined ? {} : { lastHandledReconcileAt: reconcileRequestEcho(handled) }),
     conditions,

@@ -16,4 +16,4 @@ export { conditionReason, StateReason, SyncedReason } from './reasons.ts';
 export { isReconcileRequestPending, reconcileRequestEcho } from './reconcile-request.ts';
 export { nextPollDelay, POLL_JITTER, type NextPollDelayInput } from './requeue.ts';
 export { statusEqual } from './status-equal.ts';
-export { transitions, type StatusEvent, type StatusEventReason } from './transitions.ts';
+export { becameStalled, transitions, type StatusEvent, type StatusEventReason } from './transitions.ts';
