@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { PaiflowClient, type AttemptEvent, type PaiflowClientOptions } from './client.ts';
 import { StaticCredentialsProvider, type CredentialsProvider } from './credentials.ts';
+import { MAX_SERVER_DELAY_MS } from '../util/delays.ts';
 import { PaiflowError } from './errors.ts';
 import {
   apiError,
@@ -441,12 +442,41 @@ describe('retries', () => {
 
   test('retry-after longer than the budget: the throttled error at once, with retryAfterMs for the caller', async () => {
     const { server, client } = await setUp([
-      apiError(429, 'Throttling.Api', { 'retry-after': '120' }),
+      apiError(429, 'Throttling.Api', { 'retry-after': '45' }),
       success,
     ]);
     const err = await failureOf(client.getPipelineRun({ pipelineRunId: 'flow-1' }));
-    expect(err).toMatchObject({ reason: 'Throttled', retryAfterMs: 120_000 });
+    expect(err).toMatchObject({ reason: 'Throttled', retryAfterMs: 45_000 });
     expect(server.requests).toHaveLength(1);
+  });
+
+  // A hostile or broken server must not silence a resource for years, nor overflow a timer.
+  test.each<{ name: string; status: number; code: string; headers: Record<string, string> }>([
+    {
+      name: '429, x-acs-retry-after 99999999999 (ms)',
+      status: 429,
+      code: 'Throttling.User',
+      headers: { 'x-acs-retry-after': '99999999999' },
+    },
+    {
+      name: '429, retry-after 99999999999 (s)',
+      status: 429,
+      code: 'Throttling.User',
+      headers: { 'retry-after': '99999999999' },
+    },
+    {
+      name: '503, retry-after a date in 2100',
+      status: 503,
+      code: 'ServiceUnavailable',
+      headers: { 'retry-after': 'Fri, 01 Jan 2100 00:00:00 GMT' },
+    },
+  ])('$name: retryAfterMs held to MAX_SERVER_DELAY_MS', async ({ status, code, headers }) => {
+    const { client } = await setUp([apiError(status, code, headers)]);
+    const err = await failureOf(client.getPipelineRun({ pipelineRunId: 'flow-1' }));
+    expect(err).toMatchObject({
+      kind: status === 429 ? 'throttled' : 'transient',
+      retryAfterMs: MAX_SERVER_DELAY_MS,
+    });
   });
 
   test('an abort stops retrying: Cancelled, and no further attempt reaches the server', async () => {

@@ -5,6 +5,7 @@ import { parseEndpoint } from './endpoint.ts';
 import { adviceFor, cancelledError, PaiflowError, scrub } from './errors.ts';
 import { errorFromResponse } from './response-error.ts';
 import { acsDate, authorizationHeader, canonicalQueryString, canonicalUri, sha256Hex } from './signing.ts';
+import { timerDelay } from '../util/delays.ts';
 
 /** The PAIFlow API version every request names in `x-acs-version`. */
 export const PAIFLOW_API_VERSION = '2021-02-02';
@@ -102,7 +103,7 @@ export class Transport {
     const timeout = new AbortController();
     const timer = setTimeout(() => {
       timeout.abort();
-    }, this.#options.timeoutMs);
+    }, timerDelay(this.#options.timeoutMs));
     const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
     try {
       const signed = this.#sign(request, credentials);
