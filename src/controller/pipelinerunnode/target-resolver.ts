@@ -1,5 +1,5 @@
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
-import type { SecretReader } from '../../kube/secret-reader.ts';
+import { MAX_SECRET_VALUE_BYTES, type SecretData, type SecretReader } from '../../kube/secret-reader.ts';
 import {
   isEndpointAllowed,
   PaiflowError,
@@ -32,7 +32,7 @@ export interface ResolvedTarget {
 
 /** A spec, Secret or configuration problem: only a change of one of them fixes it. */
 export class ResolveError extends Error {
-  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound';
+  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound' | 'InvalidSecret';
 
   constructor(reason: ResolveError['reason'], message: string) {
     super(message);
@@ -61,13 +61,15 @@ export class TargetResolver {
     const { credentialsSecretRef, tokenSecretRef } = resource.spec;
     let credentials = this.#options.defaultCredentials;
     if (credentialsSecretRef !== undefined) {
-      const data = await this.#secret(namespace, credentialsSecretRef.name, 'spec.credentialsSecretRef');
+      const { name } = credentialsSecretRef;
+      const data = await this.#secret(namespace, name, 'spec.credentialsSecretRef');
+      const [accessKeyId, accessKeySecret, securityToken] = [
+        'accessKeyId',
+        'accessKeySecret',
+        'securityToken',
+      ].map((key) => valueOf(data, namespace, name, key));
       try {
-        credentials = new StaticCredentialsProvider({
-          accessKeyId: data.get('accessKeyId'),
-          accessKeySecret: data.get('accessKeySecret'),
-          securityToken: data.get('securityToken'),
-        });
+        credentials = new StaticCredentialsProvider({ accessKeyId, accessKeySecret, securityToken });
       } catch (error) {
         const detail = error instanceof PaiflowError ? error.message : 'unusable credentials';
         throw new ResolveError(
@@ -79,7 +81,7 @@ export class TargetResolver {
     let tokenId: string | undefined;
     if (tokenSecretRef !== undefined) {
       const data = await this.#secret(namespace, tokenSecretRef.name, 'spec.tokenSecretRef');
-      tokenId = data.get(tokenSecretRef.key)?.trim();
+      tokenId = valueOf(data, namespace, tokenSecretRef.name, tokenSecretRef.key)?.trim();
       if (tokenId === undefined || tokenId === '') {
         throw new ResolveError(
           'CredentialsNotFound',
@@ -134,7 +136,7 @@ export class TargetResolver {
     return url;
   }
 
-  async #secret(namespace: string, name: string, field: string): Promise<ReadonlyMap<string, string>> {
+  async #secret(namespace: string, name: string, field: string): Promise<SecretData> {
     const data = await this.#options.secrets.read(namespace, name);
     if (data === undefined) {
       throw new ResolveError(
@@ -144,4 +146,16 @@ export class TargetResolver {
     }
     return data;
   }
+}
+
+/** `key`'s value, refusing one too large to be a credential or a token (never kept, see SecretReader). */
+function valueOf(data: SecretData, namespace: string, name: string, key: string): string | undefined {
+  const bytes = data.oversized(key);
+  if (bytes !== undefined) {
+    throw new ResolveError(
+      'InvalidSecret',
+      `Secret ${namespace}/${name} key "${key}" holds ${bytes} bytes, more than the ${MAX_SECRET_VALUE_BYTES} accepted: store only the credential or token there`,
+    );
+  }
+  return data.get(key);
 }
