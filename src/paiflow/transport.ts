@@ -111,7 +111,7 @@ export class Transport {
       secrets.push(signed.authorization);
       const response = await this.#dispatcher.request({ ...signed.options, signal: combined });
       const body = await this.#readBody(response, operation);
-      if (response.statusCode >= 200 && response.statusCode < 300)
+      if (response.statusCode >= 200 && response.statusCode < 300 && !carriesErrorCode(body))
         return { httpStatus: response.statusCode, body };
       throw errorFromResponse({
         operation,
@@ -179,7 +179,7 @@ export class Transport {
     const limit = this.#options.maxResponseBytes;
     const tooLarge = (): PaiflowError =>
       new PaiflowError({
-        message: `PAIFlow ${operation} returned a response larger than ${limit} bytes; lower the depth or raise the response size limit`,
+        message: `PAIFlow ${operation} returned a response larger than ${limit} bytes; lower spec.depth so that fewer descendants come in one answer`,
         code: 'ResponseTooLarge',
         operation,
         kind: 'permanent',
@@ -233,5 +233,25 @@ export class Transport {
       reason: 'NetworkError',
       cause: err,
     });
+  }
+}
+
+// What some Alibaba APIs put in Code on success; anything else in a 2xx body's Code is an error.
+const SUCCESS_CODE = /^(0|200|ok|success)$/i;
+
+/**
+ * True for a 2xx body carrying an error Code (`Forbidden.RAM`, `Throttling.User`, ...), which a
+ * gateway or proxy in front of PAIFlow may answer with: it is handled like the same Code at 4xx,
+ * so its Message is shown and a throttle is honoured, instead of failing to parse as a result.
+ */
+function carriesErrorCode(body: string): boolean {
+  if (!body.includes('"Code"')) return false;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null) return false;
+    const code = (parsed as { Code?: unknown }).Code;
+    return typeof code === 'string' && code.trim() !== '' && !SUCCESS_CODE.test(code.trim());
+  } catch {
+    return false;
   }
 }
