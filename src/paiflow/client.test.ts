@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { PaiflowClient, type AttemptEvent, type PaiflowClientOptions } from './client.ts';
 import { StaticCredentialsProvider, type CredentialsProvider } from './credentials.ts';
 import { MAX_SERVER_DELAY_MS } from '../util/delays.ts';
+import { parseAuthorization } from './signing.ts';
 import { PaiflowError } from './errors.ts';
 import {
   apiError,
@@ -18,7 +19,7 @@ import {
 const ACCESS_KEY_ID = 'LTAI-client-test';
 const SECRET = 'client-secret-DO-NOT-LEAK';
 const TOKEN = 'client-sts-token-DO-NOT-LEAK';
-const TOKEN_ID = 'share-token-DO-NOT-LEAK';
+const TOKEN_ID = 'share+token/DO=NOT~LEAK*';
 const credentials = new StaticCredentialsProvider({
   accessKeyId: ACCESS_KEY_ID,
   accessKeySecret: SECRET,
@@ -556,7 +557,7 @@ describe('no secret leaks', () => {
     res.end(
       JSON.stringify({
         Code: 'SignatureDoesNotMatch',
-        Message: `string to sign: ${req.rawUrl} ${String(req.headers.authorization)} ${String(req.headers['x-acs-security-token'])} key ${SECRET}`,
+        Message: `string to sign: ${req.rawUrl} ${String(req.headers.authorization)} ${String(req.headers['x-acs-security-token'])} key ${SECRET} token ${TOKEN_ID} encoded ${encodeURIComponent(TOKEN_ID)} ${Buffer.from(SECRET).toString('base64')} ${JSON.stringify(TOKEN)} signature ${parseAuthorization(String(req.headers.authorization))?.signature ?? ''}`,
         RequestId: `R-${TOKEN_ID}`,
         Recommend: `https://x/?q=${TOKEN}`,
       }),
@@ -567,7 +568,7 @@ describe('no secret leaks', () => {
     ...ERROR_CASES.map(({ name, step }) => ({ name, step })),
     { name: 'a server echoing the request', step: echo },
   ])('$name', async ({ step }) => {
-    const { client } = await setUp([step], noRetry);
+    const { server, client } = await setUp([step], noRetry);
     const err = await failureOf(
       client.listPipelineRunNodeStatus({ pipelineRunId: 'flow-1', nodeId: 'node-1', tokenId: TOKEN_ID }),
     );
@@ -578,8 +579,14 @@ describe('no secret leaks', () => {
       inspect(err, { depth: Infinity, showHidden: true }),
       err.stack ?? '',
     ];
+    const signature = parseAuthorization(String(server.requests[0]?.headers.authorization))?.signature;
+    expect(signature).toMatch(/^[0-9a-f]{64}$/);
+    const forms = [
+      ...secrets.flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')]),
+      signature ?? '',
+    ];
     for (const text of renderings) {
-      for (const secret of secrets) expect(text).not.toContain(secret);
+      for (const secret of forms) expect(text).not.toContain(secret);
       expect(text).not.toContain('ACS3-HMAC-SHA256 Credential');
     }
   });

@@ -4,6 +4,7 @@ import type { AccessCredentials } from './credentials.ts';
 import { parseEndpoint } from './endpoint.ts';
 import { adviceFor, cancelledError, PaiflowError, scrub } from './errors.ts';
 import { errorFromResponse } from './response-error.ts';
+import { authorizationForms, secretForms } from './secret-forms.ts';
 import { acsDate, authorizationHeader, canonicalQueryString, canonicalUri, sha256Hex } from './signing.ts';
 import { timerDelay } from '../util/delays.ts';
 
@@ -99,7 +100,11 @@ export class Transport {
     // A function, so TypeScript does not assume `aborted` stays what it was at the first check.
     const callerAborted = (): boolean => signal?.aborted === true;
     if (callerAborted()) throw cancelledError(operation, signal?.reason);
-    const secrets = [credentials.accessKeySecret, credentials.securityToken, ...(request.secrets ?? [])];
+    const secrets = [
+      credentials.accessKeySecret,
+      credentials.securityToken,
+      ...(request.secrets ?? []),
+    ].flatMap(secretForms);
     const timeout = new AbortController();
     const timer = setTimeout(() => {
       timeout.abort();
@@ -108,7 +113,7 @@ export class Transport {
     try {
       const signed = this.#sign(request, credentials);
       // A server may quote back the header it checked; its signature is no business of a message.
-      secrets.push(signed.authorization);
+      secrets.push(...authorizationForms(signed.authorization));
       const response = await this.#dispatcher.request({ ...signed.options, signal: combined });
       const body = await this.#readBody(response, operation);
       if (response.statusCode >= 200 && response.statusCode < 300 && !carriesErrorCode(body))

@@ -46,6 +46,8 @@ export class ResolveError extends Error {
  * checked against the allow-list so nobody can send the controller's credentials to a server of
  * their own; the credentials (a Secret in the resource's own namespace, or the controller's); and
  * the share token from its Secret. Secrets are read only from `resource.metadata.namespace`.
+ * Messages go to the resource's status and Events, which namespace users read: they never quote the
+ * allow-list (operator configuration; the effective configuration is logged at start).
  * Throws ResolveError (never with a secret value in it) or the Kubernetes API's errors.
  */
 export class TargetResolver {
@@ -130,7 +132,7 @@ export class TargetResolver {
     if (!isEndpointAllowed(url, this.#options.endpointAllowList)) {
       throw new ResolveError(
         'EndpointNotAllowed',
-        `endpoint ${url} is not in the controller's endpoint allow-list (${this.#options.endpointAllowList.join(', ')}); use a PAIFlow endpoint or ask the operator to extend --endpoint-allow-list`,
+        `endpoint ${url} is not in the controller's endpoint allow-list; use a PAIFlow endpoint (paiflow.<region>.aliyuncs.com or paiflow-vpc.<region>.aliyuncs.com) or ask the operator, who finds the list in the controller's first log line, to extend --endpoint-allow-list`,
       );
     }
     return url;
