@@ -26,6 +26,10 @@ export interface ParseContext {
   httpStatus?: number;
   /** Values to scrub from server text quoted in an error (secret, token, TokenId). */
   secrets?: readonly (string | undefined)[];
+  /** The response headers: a 2xx error object's retry-after is honoured like a 4xx's. @default none */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Epoch milliseconds, for a retry-after given as an HTTP date. @default 0 */
+  nowMs?: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -63,8 +67,8 @@ function parseObject(
       operation,
       httpStatus: context.httpStatus ?? 200,
       body: text,
-      headers: {},
-      nowMs: 0,
+      headers: context.headers ?? {},
+      nowMs: context.nowMs ?? 0,
       secrets: context.secrets ?? [],
     });
   }

@@ -41,6 +41,8 @@ export interface TransportRequest {
 export interface TransportResponse {
   httpStatus: number;
   body: string;
+  /** For a 2xx body that is an error object after all (its retry-after counts then). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
@@ -116,8 +118,8 @@ export class Transport {
       secrets.push(...authorizationForms(signed.authorization));
       const response = await this.#dispatcher.request({ ...signed.options, signal: combined });
       const body = await this.#readBody(response, operation);
-      if (response.statusCode >= 200 && response.statusCode < 300 && !carriesErrorCode(body))
-        return { httpStatus: response.statusCode, body };
+      if (response.statusCode >= 200 && response.statusCode < 300)
+        return { httpStatus: response.statusCode, body, headers: response.headers };
       throw errorFromResponse({
         operation,
         httpStatus: response.statusCode,
@@ -238,25 +240,5 @@ export class Transport {
       reason: 'NetworkError',
       cause: err,
     });
-  }
-}
-
-// What some Alibaba APIs put in Code on success; anything else in a 2xx body's Code is an error.
-const SUCCESS_CODE = /^(0|200|ok|success)$/i;
-
-/**
- * True for a 2xx body carrying an error Code (`Forbidden.RAM`, `Throttling.User`, ...), which a
- * gateway or proxy in front of PAIFlow may answer with: it is handled like the same Code at 4xx,
- * so its Message is shown and a throttle is honoured, instead of failing to parse as a result.
- */
-function carriesErrorCode(body: string): boolean {
-  if (!body.includes('"Code"')) return false;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed !== 'object' || parsed === null) return false;
-    const code = (parsed as { Code?: unknown }).Code;
-    return typeof code === 'string' && code.trim() !== '' && !SUCCESS_CODE.test(code.trim());
-  } catch {
-    return false;
   }
 }
