@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { errorChain } from '../util/error-chain.ts';
+import { serverDelay } from '../util/delays.ts';
 
 /** What a failed Kubernetes API call means for the caller. */
 export interface KubeErrorInfo {
@@ -9,7 +10,7 @@ export interface KubeErrorInfo {
   reason?: string;
   /** Worth retrying with backoff: network errors, 408, 429, 5xx, 409 (after a re-read). */
   retryable: boolean;
-  /** From a Retry-After header, when the server sent one. */
+  /** From a Retry-After header, when the server sent one; held to MAX_SERVER_DELAY_MS. */
   retryAfterMs?: number;
   /** A short description safe to log: never the response headers or a Secret's content. */
   summary: string;
@@ -28,7 +29,7 @@ export function kubeErrorInfo(error: unknown): KubeErrorInfo {
       status,
       ...(reason !== undefined && { reason }),
       retryable: isRetryableStatus(status),
-      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: retryAfter * 1000 }),
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: serverDelay(retryAfter * 1000) }),
       summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}`,
     };
   }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock/clock.ts';
+import { MAX_SERVER_DELAY_MS } from '../../util/delays.ts';
 import {
   createPaiflowDispatcher,
   PaiflowClient,
@@ -55,7 +56,7 @@ interface Account {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_THROTTLE_PAUSE_MS = 1000;
-const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
+const DEFAULT_MAX_THROTTLE_PAUSE_MS = MAX_SERVER_DELAY_MS;
 
 /**
  * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a global

@@ -75,6 +75,17 @@ function expiredAfterRefresh(resolved: ResolvedTarget): Extract<PollOutcome, { k
   };
 }
 
+/** The failure for an answer that could not be parsed or turned into status (e.g. absurdly nested). */
+function unusableAnswer(error: unknown): Extract<PollOutcome, { kind: 'failed' }> {
+  const what = error instanceof Error ? error.name : 'a non-error value';
+  return {
+    kind: 'failed',
+    reason: 'BadResponse',
+    message: `PAIFlow's answer could not be turned into status (${what}); the controller keeps retrying with backoff, and its log has the details`,
+    permanent: false,
+  };
+}
+
 /**
  * Keeps one PipelineRunNode's status true to PAIFlow.
  *
@@ -118,18 +129,29 @@ export class PipelineRunNodeReconciler implements Reconciler {
       return {}; // finished, and nothing asks for another look
     }
 
-    const outcome =
+    let outcome: PollOutcome & { retryAfterMs?: number } =
       resource.spec.suspend === true ? ({ kind: 'suspended' } as const) : await this.#poll(resource, context);
     const now = this.#o.clock.now();
-    const next = computeStatus({
-      previous,
-      generation,
-      spec: resource.spec,
-      outcome,
-      now,
-      // A request is only handled by a poll: while suspended it waits.
-      reconcileRequestedAt: outcome.kind === 'suspended' ? undefined : requestedAt,
-    });
+    const compute = (): PipelineRunNodeStatus =>
+      computeStatus({
+        previous,
+        generation,
+        spec: resource.spec,
+        outcome,
+        now,
+        // A request is only handled by a poll: while suspended it waits.
+        reconcileRequestedAt: outcome.kind === 'suspended' ? undefined : requestedAt,
+      });
+    let next: PipelineRunNodeStatus;
+    try {
+      next = compute();
+    } catch (error) {
+      // An answer we could not turn into status is a failed poll, said so in Synced and counted,
+      // never a silent retry behind a Synced=True left from before.
+      context.log.error({ err: error }, 'computing status from a PAIFlow answer failed');
+      outcome = unusableAnswer(error);
+      next = compute();
+    }
     if (outcome.kind !== 'suspended') this.#o.onPoll?.(namespace, previous, next);
 
     if (!statusEqual(previous, next)) {
@@ -197,7 +219,11 @@ export class PipelineRunNodeReconciler implements Reconciler {
         }
       }
     } catch (error) {
-      if (!(error instanceof PaiflowError)) throw error;
+      if (error instanceof RetryableError) throw error;
+      if (!(error instanceof PaiflowError)) {
+        context.log.error({ err: error }, 'handling a PAIFlow answer failed');
+        return unusableAnswer(error);
+      }
       if (error.reason === 'Cancelled')
         throw new RetryableError({ message: 'poll cancelled', reason: 'Cancelled', cause: error });
       if (error.reason === 'Unauthorized' && resolved.credentialsSecret !== undefined) {

@@ -249,7 +249,13 @@ function runEndedObservation(outcome: Extract<PollOutcome, { kind: 'runEnded' }>
 
 /** An outcome with the tracked node picked out of the answer. */
 type ResolvedOutcome =
-  | { kind: 'observed'; node: ObservedNode; detailMissing?: { reason: string; message: string } }
+  | {
+      kind: 'observed';
+      node: ObservedNode;
+      detailMissing?: { reason: string; message: string };
+      /** PAI's Status for the node was not a string (kept as JSON text in `phase`). */
+      statusMalformed?: true;
+    }
   | Exclude<PollOutcome, { kind: 'observed' }>;
 
 /** The node as observed, with the descendants of `previous` instead of the ones just reported. */
@@ -278,12 +284,14 @@ function resolveOutcome(
   const tracked = outcome.nodes.find((node) => node.nodeId === outcome.nodeId);
   if (tracked !== undefined) {
     const node = observeNode(tracked, outcome.nodes, limits);
+    const flags = tracked.statusMalformed === true ? { statusMalformed: true as const } : {};
     return outcome.detailMissing === undefined
-      ? { kind: 'observed', node }
+      ? { kind: 'observed', node, ...flags }
       : {
           kind: 'observed',
           node: withPreviousDescendants(node, previous),
           detailMissing: outcome.detailMissing,
+          ...flags,
         };
   }
   return {
@@ -317,6 +325,17 @@ function decide(
 ): { state: State; synced: SyncedUpdate | undefined } {
   switch (outcome.kind) {
     case 'observed': {
+      if (outcome.statusMalformed === true) {
+        // Shown, but not passed off as a good poll: PAI's answer broke its documented contract.
+        return {
+          state: nodeState(outcome.node, spec),
+          synced: {
+            status: 'False',
+            reason: 'BadResponse',
+            message: `PAIFlow reported the node's Status as ${outcome.node.phase}, which is not a status string; phase shows it as text until PAIFlow answers as documented`,
+          },
+        };
+      }
       const missing = outcome.detailMissing;
       if (missing === undefined) return { state: nodeState(outcome.node, spec), synced: polled };
       const reason = conditionReason(missing.reason);
