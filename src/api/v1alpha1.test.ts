@@ -60,6 +60,7 @@ const status: Required<PipelineRunNodeStatus> = {
   childrenTotal: 1,
   childrenTruncated: false,
   progress: '1/1',
+  reason: 'Throttled',
   lastSyncTime: '2025-03-01T10:00:00Z',
   lastHandledReconcileAt: '2025-03-01T09:59:00Z',
   conditions: [
@@ -201,19 +202,25 @@ describe('the CRD', () => {
       }),
     );
     expect(columns).toEqual([
-      { name: 'Node', type: 'string', jsonPath: '.status.nodeName', priority: 0 },
-      { name: 'Status', type: 'string', jsonPath: '.status.phase', priority: 0 },
-      { name: 'Progress', type: 'string', jsonPath: '.status.progress', priority: 0 },
       {
         name: 'Ready',
         type: 'string',
         jsonPath: '.status.conditions[?(@.type=="Ready")].status',
         priority: 0,
       },
-      { name: 'Started', type: 'date', jsonPath: '.status.startedAt', priority: 0 },
+      {
+        name: 'Synced',
+        type: 'string',
+        jsonPath: '.status.conditions[?(@.type=="Synced")].status',
+        priority: 0,
+      },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', priority: 0 },
+      { name: 'Progress', type: 'string', jsonPath: '.status.progress', priority: 0 },
+      { name: 'Reason', type: 'string', jsonPath: '.status.reason', priority: 0 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', priority: 0 },
       { name: 'Run', type: 'string', jsonPath: '.spec.pipelineRunId', priority: 1 },
-      { name: 'Finished', type: 'date', jsonPath: '.status.finishedAt', priority: 1 },
+      { name: 'Node', type: 'string', jsonPath: '.status.nodeName', priority: 1 },
+      { name: 'Last Poll', type: 'date', jsonPath: '.status.lastSyncTime', priority: 1 },
       {
         name: 'Message',
         type: 'string',

@@ -87,6 +87,11 @@ export interface PipelineRunNodeStatus {
   childrenTruncated?: boolean;
   /** `finished/total` over the node's descendants, like Argo Workflows. */
   progress?: string;
+  /**
+   * The reason of the first condition that is not fine (Stalled True, Synced False, Ready not True),
+   * for the REASON printer column; absent when all are fine.
+   */
+  reason?: string;
   /** The last successful poll that was recorded (refreshed at most every few minutes). */
   lastSyncTime?: string;
   /** Echo of the reconcile-requested-at annotation once handled. */

@@ -3,11 +3,20 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
 import { EventRecorder } from '../kube/event-recorder.ts';
 import { PipelineRunNodeApi } from '../kube/pipelinerunnode-api.ts';
+import { PooledKubeConfig } from '../kube/pooled-kube-config.ts';
 import { SecretReader } from '../kube/secret-reader.ts';
 import type { Registry } from 'prom-client';
-import { HealthServer } from '../observability/health-server.ts';
-import { createMetrics, MeteredKubeConfig } from '../observability/metrics/index.ts';
-import type { CredentialsProvider } from '../paiflow/index.ts';
+import { KubeAccessReviews } from '../kube/access-reviews.ts';
+import { kubeErrorInfo } from '../kube/api-errors.ts';
+import { HealthServer, type RouteHandler } from '../observability/health-server.ts';
+import {
+  DelegatedAuth,
+  protectedRoute,
+  servingCertificate,
+  type ServingCertificateFiles,
+} from '../observability/secure-metrics/index.ts';
+import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
+import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
 import { Controller, type ControllerObserver } from '../controller/controller.ts';
 import { isUserCaused } from '../controller/user-caused.ts';
@@ -55,6 +64,8 @@ export interface ManagerOptions {
   paiflowBatchSize?: number | undefined;
   /** A resource gets a full detail call every this many poll intervals even when unchanged. @default 10 */
   fullRefreshIntervals?: number | undefined;
+  /** Proxy and extra CAs for PAIFlow requests. @default direct, Node's default CAs */
+  paiflowNetwork?: PaiflowNetworkOptions | undefined;
   reconcileTimeoutMs: number;
   /** Where /healthz and /readyz listen; undefined: no probe server. */
   probeAddress?: { host: string; port: number } | undefined;
@@ -64,6 +75,11 @@ export interface ManagerOptions {
   informer?: Pick<ResourceInformerOptions, 'watchdogMs' | 'restartBackoff'> | undefined;
   /** Also told about every reconcile (besides the metrics), e.g. by the benchmark. */
   observer?: ControllerObserver | undefined;
+  /**
+   * Kubernetes requests share keep-alive connections (PooledKubeConfig); false: a new connection
+   * per request, as client-node does by itself (the benchmark's baseline). @default true
+   */
+  shareKubeConnections?: boolean | undefined;
   /** Prometheus metrics; undefined: none. */
   metrics?: ManagerMetricsOptions | undefined;
 }
@@ -77,6 +93,18 @@ export interface ManagerMetricsOptions {
   perObjectMetrics: boolean;
   /** Where `/metrics` listens; undefined: not served (the caller scrapes `registry`). */
   address?: { host: string; port: number } | undefined;
+  /** Serve `/metrics` over HTTPS to authorized scrapers only; undefined: plain HTTP, open to all. */
+  secure?: SecureMetricsOptions | undefined;
+}
+
+export interface SecureMetricsOptions {
+  /** The serving certificate; undefined: a self-signed one made at start. */
+  certificate?: ServingCertificateFiles | undefined;
+  /**
+   * The API server that authenticates (TokenReview) and authorizes (SubjectAccessReview) scrapers.
+   * @default the controller's own `kubeConfig`
+   */
+  kubeConfig?: KubeConfig | undefined;
 }
 
 const CONTROLLER_NAME = 'pipelinerunnode';
@@ -96,6 +124,7 @@ export class Manager {
   readonly #gateway: PaiflowGateway;
   readonly observer: Observer;
   readonly #health: HealthServer;
+  readonly #kubeConfig: PooledKubeConfig;
   readonly #metricsServer: HealthServer | undefined;
   #metricsUrl: string | undefined;
   readonly #options: ManagerOptions;
@@ -120,12 +149,16 @@ export class Manager {
             perObjectMetrics: options.metrics.perObjectMetrics,
             ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
           });
+    const kubeConfig = new PooledKubeConfig({
+      source: options.kubeConfig,
+      interceptors: metrics === undefined ? [] : [countKubeRequests(metrics.kubeRequest)],
+      reuseConnections: options.shareKubeConnections ?? true,
+    });
+    this.#kubeConfig = kubeConfig;
     this.#metricsServer =
-      metrics === undefined ? undefined : new HealthServer({ routes: { '/metrics': metrics.route } });
-    const kubeConfig =
       metrics === undefined
-        ? options.kubeConfig
-        : new MeteredKubeConfig({ source: options.kubeConfig, onRequest: metrics.kubeRequest });
+        ? undefined
+        : new HealthServer({ routes: { '/metrics': this.#metricsRoute(metrics.route, kubeConfig) } });
     const api = new PipelineRunNodeApi({ kubeConfig });
     const secrets = new SecretReader({
       kubeConfig,
@@ -167,6 +200,7 @@ export class Manager {
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
       timeoutMs: options.paiflowTimeoutMs,
+      ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
     this.observer = new Observer({
@@ -175,6 +209,7 @@ export class Manager {
       detail: new DetailPoller({
         gateway: this.#gateway,
         secrets,
+        log,
         resolver: new TargetResolver({
           secrets,
           defaultRegion: options.defaultRegion,
@@ -206,6 +241,7 @@ export class Manager {
         host: options.instance,
       }),
       clock,
+      stalledRetryMs: options.stalledRetryMs,
       onEventError: (summary) => {
         metrics?.handles.eventsFailed.inc();
         log.warn({ summary }, 'an Event could not be recorded');
@@ -249,6 +285,24 @@ export class Manager {
     });
   }
 
+  /** `/metrics`, behind delegated authentication and authorization when secure. */
+  #metricsRoute(route: RouteHandler, kubeConfig: KubeConfig): RouteHandler {
+    const secure = this.#options.metrics?.secure;
+    if (secure === undefined) return route;
+    const { clock, log } = this.#options;
+    const auth = new DelegatedAuth({
+      reviews: new KubeAccessReviews({ kubeConfig: secure.kubeConfig ?? kubeConfig }),
+      clock,
+      // The summary, never the error: client-node's messages carry whole response bodies.
+      onError: (error, stage) =>
+        log.warn(
+          { stage, reason: kubeErrorInfo(error).summary },
+          'a metrics scrape could not be reviewed: answered 500',
+        ),
+    });
+    return protectedRoute(route, auth);
+  }
+
   /** The probe server's URL, once started with a probe address. */
   get probeUrl(): string | undefined {
     return this.#probeUrl;
@@ -264,7 +318,15 @@ export class Manager {
     if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
     const metricsAddress = this.#options.metrics?.address;
     if (this.#metricsServer !== undefined && metricsAddress !== undefined) {
-      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress);
+      const secure = this.#options.metrics?.secure;
+      const tls = secure === undefined ? undefined : await servingCertificate(secure.certificate);
+      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress, tls);
+      if (tls !== undefined) {
+        log.info(
+          { url: this.metricsUrl, selfSigned: tls.selfSigned },
+          'serving metrics over HTTPS to scrapers the API server authenticates and authorizes',
+        );
+      }
     }
     log.info(
       { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
@@ -290,6 +352,7 @@ export class Manager {
     await this.#gateway.close();
     await this.#health.close();
     await this.#metricsServer?.close();
+    await this.#kubeConfig.close();
   }
 }
 

@@ -11,6 +11,7 @@ import {
   findFlagConflict,
   loadKubeConfig,
   managerOptions,
+  proxyFromEnvironment,
   type RunFlags,
 } from './run-config.ts';
 
@@ -33,6 +34,7 @@ const flags: RunFlags = {
   reconcileTimeout: 45_000,
   probeAddress: { host: '0.0.0.0', port: 8081 },
   metricsAddress: { host: '0.0.0.0', port: 9090 },
+  metricsSecure: true,
   perObjectMetrics: true,
   shutdownTimeout: 20_000,
   logLevel: 'info',
@@ -77,6 +79,27 @@ test.each([
       problem: 'the minimum poll interval (60s) must not exceed the default (30s)',
     },
   },
+  {
+    name: 'a certificate without its key',
+    input: { metricsCertFile: '/tls/tls.crt' },
+    want: {
+      flags: ['metricsCertFile', 'metricsKeyFile'],
+      problem: 'give both the certificate and its key, or neither (then a self-signed certificate is made)',
+    },
+  },
+  {
+    name: 'a certificate for plain HTTP',
+    input: { metricsSecure: false, metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
+    want: {
+      flags: ['metricsCertFile', 'metricsSecure'],
+      problem: 'a certificate is only used when metrics are served over HTTPS: drop it or the false',
+    },
+  },
+  {
+    name: 'certificate and key',
+    input: { metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
+    want: undefined,
+  },
 ])('findFlagConflict: $name', ({ input, want }) => {
   expect(findFlagConflict({ ...flags, ...input })).toEqual(want);
 });
@@ -95,6 +118,7 @@ test('managerOptions maps every flag to its Manager option', () => {
       instance: 'pod-1',
       registry,
       version: '1.2.3',
+      paiflowNetwork: { httpsProxy: 'http://proxy:3128' },
     }),
   ).toEqual({
     kubeConfig,
@@ -116,11 +140,39 @@ test('managerOptions maps every flag to its Manager option', () => {
     paiflowTimeoutMs: 9000,
     paiflowBatchSize: 50,
     fullRefreshIntervals: 20,
+    paiflowNetwork: { httpsProxy: 'http://proxy:3128' },
     reconcileTimeoutMs: 45_000,
     probeAddress: { host: '0.0.0.0', port: 8081 },
     instance: 'pod-1',
-    metrics: { registry, version: '1.2.3', perObjectMetrics: true, address: { host: '0.0.0.0', port: 9090 } },
+    metrics: {
+      registry,
+      version: '1.2.3',
+      perObjectMetrics: true,
+      address: { host: '0.0.0.0', port: 9090 },
+      secure: { certificate: undefined },
+    },
   });
+});
+
+test.each([
+  { name: 'none', env: {}, want: {} },
+  {
+    name: 'uppercase',
+    env: { HTTPS_PROXY: 'http://p:1', HTTP_PROXY: 'http://q:2', NO_PROXY: 'localhost' },
+    want: { httpsProxy: 'http://p:1', httpProxy: 'http://q:2', noProxy: 'localhost' },
+  },
+  {
+    name: 'lowercase wins; empty is unset',
+    env: {
+      https_proxy: 'http://low:1',
+      HTTPS_PROXY: 'http://up:1',
+      http_proxy: '',
+      HTTP_PROXY: 'http://up:2',
+    },
+    want: { httpsProxy: 'http://low:1', httpProxy: 'http://up:2' },
+  },
+])('proxyFromEnvironment: $name', ({ env, want }) => {
+  expect(proxyFromEnvironment(env)).toEqual(want);
 });
 
 test.each([
@@ -154,6 +206,7 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     instance: 'pod-1',
     credentialVariables: ['ALIBABA_CLOUD_ROLE_ARN'],
     version: '1.2.3',
+    network: { httpsProxy: 'http://user:proxy-password@proxy:3128', noProxy: '.svc' },
   });
   expect(described).toMatchObject({
     kubeconfig: path,
@@ -164,6 +217,8 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     probeAddress: '0.0.0.0:8081',
     instance: 'pod-1',
     defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'] },
+    paiflowProxy: { http: 'none', https: 'http://user:***@proxy:3128', noProxy: '.svc' },
   });
   expect(JSON.stringify(described)).not.toContain(TOKEN);
+  expect(JSON.stringify(described)).not.toContain('proxy-password');
 });

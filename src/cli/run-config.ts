@@ -5,7 +5,7 @@ import type { LevelWithSilent, Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
 import type { ManagerOptions } from '../app/manager.ts';
 import type { LogFormat } from '../observability/logger.ts';
-import type { CredentialsProvider } from '../paiflow/index.ts';
+import { redactProxyUrl, type CredentialsProvider, type PaiflowNetworkOptions } from '../paiflow/index.ts';
 import type { Registry } from 'prom-client';
 
 /**
@@ -30,9 +30,14 @@ export interface RunFlags {
   paiflowTimeout: number;
   paiflowBatchSize: number;
   fullRefreshIntervals: number;
+  /** A PEM bundle trusted besides Node's default CAs for PAIFlow (and proxy) TLS. */
+  paiflowCaFile?: string;
   reconcileTimeout: number;
   probeAddress: { host: string; port: number };
   metricsAddress: { host: string; port: number };
+  metricsSecure: boolean;
+  metricsCertFile?: string;
+  metricsKeyFile?: string;
   perObjectMetrics: boolean;
   shutdownTimeout: number;
   logLevel: LevelWithSilent;
@@ -51,6 +56,8 @@ export interface RunContext {
   registry: Registry;
   /** The running version, for paiflow_controller_info. */
   version: string;
+  /** Proxy (from the environment) and the CA bundle's content (from --paiflow-ca-file). */
+  paiflowNetwork: PaiflowNetworkOptions;
 }
 
 /** Two flags whose values contradict each other, and why; undefined when the flags agree. */
@@ -61,6 +68,18 @@ export interface FlagConflict {
 
 /** Checks what no single flag's parser can: relations between flags. */
 export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
+  if ((flags.metricsCertFile === undefined) !== (flags.metricsKeyFile === undefined)) {
+    return {
+      flags: ['metricsCertFile', 'metricsKeyFile'],
+      problem: 'give both the certificate and its key, or neither (then a self-signed certificate is made)',
+    };
+  }
+  if (!flags.metricsSecure && flags.metricsCertFile !== undefined) {
+    return {
+      flags: ['metricsCertFile', 'metricsSecure'],
+      problem: 'a certificate is only used when metrics are served over HTTPS: drop it or the false',
+    };
+  }
   if (flags.minPollInterval > flags.defaultPollInterval) {
     return {
       flags: ['minPollInterval', 'defaultPollInterval'],
@@ -92,6 +111,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,
+    paiflowNetwork: context.paiflowNetwork,
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: flags.probeAddress,
     instance: context.instance,
@@ -100,7 +120,34 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
       version: context.version,
       perObjectMetrics: flags.perObjectMetrics,
       address: flags.metricsAddress,
+      secure: !flags.metricsSecure
+        ? undefined
+        : {
+            certificate:
+              flags.metricsCertFile === undefined || flags.metricsKeyFile === undefined
+                ? undefined
+                : { certFile: flags.metricsCertFile, keyFile: flags.metricsKeyFile },
+          },
     },
+  };
+}
+
+/**
+ * The proxy settings of the environment, as curl and undici read them: the lowercase variable wins
+ * over the uppercase one; empty counts as unset.
+ */
+export function proxyFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<PaiflowNetworkOptions, 'httpProxy' | 'httpsProxy' | 'noProxy'> {
+  const read = (name: string): string | undefined =>
+    [env[name.toLowerCase()], env[name]].find((value) => value !== undefined && value !== '');
+  const httpProxy = read('HTTP_PROXY');
+  const httpsProxy = read('HTTPS_PROXY');
+  const noProxy = read('NO_PROXY');
+  return {
+    ...(httpProxy !== undefined && { httpProxy }),
+    ...(httpsProxy !== undefined && { httpsProxy }),
+    ...(noProxy !== undefined && { noProxy }),
   };
 }
 
@@ -171,7 +218,12 @@ export function loadKubeConfig(option: { file: string | undefined; fromEnv: bool
 export function describeConfiguration(
   flags: RunFlags,
   kube: LoadedKubeConfig,
-  extra: { instance: string; credentialVariables: string[]; version: string },
+  extra: {
+    instance: string;
+    credentialVariables: string[];
+    version: string;
+    network: PaiflowNetworkOptions;
+  },
 ): Record<string, unknown> {
   return {
     version: extra.version,
@@ -193,9 +245,23 @@ export function describeConfiguration(
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,
+    // Proxy URLs may carry a password: shown without it.
+    paiflowProxy: {
+      http: extra.network.httpProxy === undefined ? 'none' : redactProxyUrl(extra.network.httpProxy),
+      https:
+        extra.network.httpsProxy === undefined
+          ? extra.network.httpProxy === undefined
+            ? 'none'
+            : 'as http'
+          : redactProxyUrl(extra.network.httpsProxy),
+      noProxy: extra.network.noProxy ?? '',
+    },
+    paiflowCaFile: flags.paiflowCaFile ?? '',
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: `${flags.probeAddress.host}:${flags.probeAddress.port}`,
     metricsAddress: `${flags.metricsAddress.host}:${flags.metricsAddress.port}`,
+    metricsSecure: flags.metricsSecure,
+    metricsCertificate: flags.metricsCertFile ?? (flags.metricsSecure ? 'self-signed' : 'none'),
     perObjectMetrics: flags.perObjectMetrics,
     shutdownTimeoutMs: flags.shutdownTimeout,
     logLevel: flags.logLevel,

@@ -1,3 +1,5 @@
+import { timerDelay } from '../util/delays.ts';
+
 /**
  * Time as the controller sees it. Everything that waits or measures takes a Clock, so tests drive
  * time with a FakeClock (fake-clock.ts) instead of sleeping, as client-go's workqueue does.
@@ -5,7 +7,11 @@
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
-  /** Calls `callback` once, `delayMs` from now (0 or less: as soon as possible, never synchronously). */
+  /**
+   * Calls `callback` once, `delayMs` from now (0 or less: as soon as possible, never synchronously).
+   * The system clock holds at most MAX_TIMER_MS (about 24.8 days): a longer timer fires then, so a
+   * caller waiting longer checks the time when called and sets another.
+   */
   setTimer(callback: () => void, delayMs: number): Timer;
 }
 
@@ -19,7 +25,7 @@ export interface Timer {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(callback, delayMs) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
+    const handle = setTimeout(callback, timerDelay(delayMs));
     handle.unref();
     return {
       cancel: () => {

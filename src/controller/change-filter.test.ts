@@ -3,7 +3,7 @@ import { ChangeFilter } from './change-filter.ts';
 
 function prn(
   generation: number,
-  extra: { annotation?: string; phase?: string; label?: string } = {},
+  extra: { annotation?: string; phase?: string; label?: string; uid?: string } = {},
 ): PipelineRunNode {
   return {
     apiVersion: 'paiflow.dev/v1alpha1',
@@ -12,6 +12,7 @@ function prn(
       name: 'train',
       namespace: 'team-a',
       generation,
+      uid: extra.uid ?? 'uid-1',
       ...(extra.annotation !== undefined && { annotations: { [RECONCILE_ANNOTATION]: extra.annotation } }),
       ...(extra.label !== undefined && { labels: { tier: extra.label } }),
     },
@@ -33,6 +34,11 @@ test('adds, spec changes, reconcile requests and deletes enqueue; status-only an
     ['add', prn(2, { annotation: 't2' }), true], // a relist re-adds
     ['delete', prn(2), true],
     ['update', prn(2), true], // unknown after delete: treated as new
+    ['update', prn(2, { phase: 'Succeeded' }), false],
+    // Deleted and created again while the watch was down: the relist reports an update of the same
+    // generation, with no status yet, but another uid.
+    ['update', prn(2, { uid: 'uid-2' }), true],
+    ['update', prn(2, { uid: 'uid-2', phase: 'Running' }), false],
   ];
   expect(steps.map(([type, object]) => filter.keyToEnqueue(type, object) !== undefined)).toEqual(
     steps.map(([, , want]) => want),

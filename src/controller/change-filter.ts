@@ -3,6 +3,7 @@ import { keyOf } from './controller.ts';
 import type { ChangeType } from './informer/resource-informer.ts';
 
 interface Seen {
+  uid: string | undefined;
   generation: number | undefined;
   reconcileRequest: string | undefined;
 }
@@ -11,8 +12,11 @@ interface Seen {
  * Decides which watch events deserve a reconcile. Our own status writes come back as updates and
  * must not cause another poll: an update is only worth a reconcile when `metadata.generation`
  * (the spec) or the reconcile-requested-at annotation changed. Adds (including the initial list and
- * relists) and deletes always are. It remembers, per key, what it saw last; the informer's update
- * callback does not hand over the old object.
+ * relists) and deletes always are. An update carrying another `metadata.uid` is a new object: the old
+ * one was deleted and one of the same name created while the watch was down (a relist reports that
+ * as an update), and its generation starts again at 1, so it could pass for a status-only update.
+ * It remembers, per key, what it saw last; the informer's update callback does not hand over the
+ * old object.
  */
 export class ChangeFilter {
   readonly #seen = new Map<string, Seen>();
@@ -25,13 +29,16 @@ export class ChangeFilter {
       return key;
     }
     const now: Seen = {
+      uid: object.metadata.uid,
       generation: object.metadata.generation,
       reconcileRequest: object.metadata.annotations?.[RECONCILE_ANNOTATION],
     };
     const before = this.#seen.get(key);
     this.#seen.set(key, now);
     if (type === 'add' || before === undefined) return key;
-    return before.generation !== now.generation || before.reconcileRequest !== now.reconcileRequest
+    return before.uid !== now.uid ||
+      before.generation !== now.generation ||
+      before.reconcileRequest !== now.reconcileRequest
       ? key
       : undefined;
   }

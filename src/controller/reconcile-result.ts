@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { serverDelay } from '../util/delays.ts';
 
 /**
  * What a reconcile asks of the queue, as controller-runtime's `Result`: nothing (the key is done
@@ -24,7 +25,7 @@ export interface Reconciler {
 
 /**
  * A failure worth retrying with the key's exponential backoff; `retryAfterMs`, when a server asked
- * for it, is a floor for the next attempt. Any other thrown value is retried the same way.
+ * for it, is a floor for the next attempt, held to MAX_SERVER_DELAY_MS whoever asked. Any other thrown value is retried the same way.
  */
 export class RetryableError extends Error {
   readonly retryAfterMs: number | undefined;
@@ -39,6 +40,6 @@ export class RetryableError extends Error {
     super(options.message, { cause: options.cause });
     this.name = 'RetryableError';
     this.reason = options.reason;
-    this.retryAfterMs = options.retryAfterMs;
+    this.retryAfterMs = options.retryAfterMs === undefined ? undefined : serverDelay(options.retryAfterMs);
   }
 }

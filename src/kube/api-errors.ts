@@ -1,4 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
+import { errorChain } from '../util/error-chain.ts';
+import { serverDelay } from '../util/delays.ts';
 
 /** What a failed Kubernetes API call means for the caller. */
 export interface KubeErrorInfo {
@@ -8,7 +10,7 @@ export interface KubeErrorInfo {
   reason?: string;
   /** Worth retrying with backoff: network errors, 408, 429, 5xx, 409 (after a re-read). */
   retryable: boolean;
-  /** From a Retry-After header, when the server sent one. */
+  /** From a Retry-After header, when the server sent one; held to MAX_SERVER_DELAY_MS. */
   retryAfterMs?: number;
   /** A short description safe to log: never the response headers or a Secret's content. */
   summary: string;
@@ -27,7 +29,7 @@ export function kubeErrorInfo(error: unknown): KubeErrorInfo {
       status,
       ...(reason !== undefined && { reason }),
       retryable: isRetryableStatus(status),
-      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: retryAfter * 1000 }),
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: serverDelay(retryAfter * 1000) }),
       summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}`,
     };
   }
@@ -40,8 +42,9 @@ export function kubeErrorInfo(error: unknown): KubeErrorInfo {
       summary: `Kubernetes API answered ${watchStatus} to a watch`,
     };
   }
-  const code = networkCode(error);
-  return { retryable: true, summary: `Kubernetes API unreachable${code === undefined ? '' : ` (${code})`}` };
+  // Not an answer from the API server: a network or TLS failure, whose cause chain says which
+  // (`connect ECONNREFUSED 10.0.0.1:443`, `self-signed certificate`); no headers or bodies in it.
+  return { retryable: true, summary: `Kubernetes API unreachable: ${errorChain(error)}` };
 }
 
 function isRetryableStatus(status: number): boolean {
@@ -60,13 +63,4 @@ function statusReason(body: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function networkCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Object && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return error instanceof Error ? error.name : undefined;
 }

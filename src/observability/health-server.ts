@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One named check of /healthz or /readyz. `check` must be cheap and must not throw. */
@@ -18,45 +19,56 @@ export interface HealthServerOptions {
   routes?: Record<string, RouteHandler>;
 }
 
+/** A PEM certificate (chain) and key: serve HTTPS instead of HTTP. */
+export interface ServingTls {
+  cert: string;
+  key: string;
+}
+
 /**
  * The probe listener. Bodies follow kube-apiserver's /healthz format so operators read them the same
  * way: `ok` when every check passes; otherwise (or with `?verbose`) one `[+]name ok` or
  * `[-]name failed: reason` line per check, then a summary line, with 500 on failure.
- * The constructor starts nothing; `listen()` opens the port, `close()` closes it.
+ * The constructor starts nothing; `listen()` opens the port (HTTPS when given a certificate),
+ * `close()` closes it.
  */
 export class HealthServer {
-  readonly #server: Server;
+  #server: Server | undefined;
   readonly #checks: Record<string, HealthCheck[]>;
   readonly #routes: Record<string, RouteHandler>;
 
   constructor(options: HealthServerOptions = {}) {
     this.#checks = { '/healthz': options.liveness ?? [], '/readyz': options.readiness ?? [] };
     this.#routes = options.routes ?? {};
-    this.#server = createServer((req, res) => {
+  }
+
+  /** Resolves with the URL once listening (port 0 picks a free port). Call once. */
+  async listen(address: { host: string; port: number }, tls?: ServingTls): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
-    });
-  }
-
-  /** Resolves with the URL once listening (port 0 picks a free port). */
-  async listen(address: { host: string; port: number }): Promise<string> {
+    };
+    const server = tls === undefined ? createServer(handler) : createHttpsServer(tls, handler);
+    this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(address.port, address.host, () => {
-        this.#server.off('error', reject);
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
         resolve();
       });
     });
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${port}`;
+    const { port } = server.address() as AddressInfo;
+    const scheme = tls === undefined ? 'http' : 'https';
+    return `${scheme}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${port}`;
   }
 
   async close(): Promise<void> {
-    if (!this.#server.listening) return;
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const server = this.#server;
+    if (server?.listening !== true) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyFactory from 'pino-pretty';
 
 export type LogFormat = 'json' | 'text';
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
@@ -38,12 +39,20 @@ export interface LoggerOptions {
   component?: string;
 }
 
+/**
+ * pino-pretty (and its 29 modules) is loaded only for `--log-format text`: the JSON default, which is
+ * what runs in clusters, never needs it.
+ */
+function loadPretty(): typeof prettyFactory {
+  return createRequire(import.meta.url)('pino-pretty') as typeof prettyFactory;
+}
+
 /** A pino logger writing JSON lines (or readable text) with secret fields censored. */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stderr;
   const stream =
     options.format === 'text'
-      ? pretty({
+      ? loadPretty()({
           destination,
           colorize: false,
           sync: true,

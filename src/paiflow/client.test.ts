@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
 import { PaiflowClient, type AttemptEvent, type PaiflowClientOptions } from './client.ts';
 import { StaticCredentialsProvider, type CredentialsProvider } from './credentials.ts';
+import { MAX_SERVER_DELAY_MS } from '../util/delays.ts';
+import { parseAuthorization } from './signing.ts';
 import { PaiflowError } from './errors.ts';
 import {
   apiError,
@@ -17,7 +19,7 @@ import {
 const ACCESS_KEY_ID = 'LTAI-client-test';
 const SECRET = 'client-secret-DO-NOT-LEAK';
 const TOKEN = 'client-sts-token-DO-NOT-LEAK';
-const TOKEN_ID = 'share-token-DO-NOT-LEAK';
+const TOKEN_ID = 'share+token/DO=NOT~LEAK*';
 const credentials = new StaticCredentialsProvider({
   accessKeyId: ACCESS_KEY_ID,
   accessKeySecret: SECRET,
@@ -441,12 +443,41 @@ describe('retries', () => {
 
   test('retry-after longer than the budget: the throttled error at once, with retryAfterMs for the caller', async () => {
     const { server, client } = await setUp([
-      apiError(429, 'Throttling.Api', { 'retry-after': '120' }),
+      apiError(429, 'Throttling.Api', { 'retry-after': '45' }),
       success,
     ]);
     const err = await failureOf(client.getPipelineRun({ pipelineRunId: 'flow-1' }));
-    expect(err).toMatchObject({ reason: 'Throttled', retryAfterMs: 120_000 });
+    expect(err).toMatchObject({ reason: 'Throttled', retryAfterMs: 45_000 });
     expect(server.requests).toHaveLength(1);
+  });
+
+  // A hostile or broken server must not silence a resource for years, nor overflow a timer.
+  test.each<{ name: string; status: number; code: string; headers: Record<string, string> }>([
+    {
+      name: '429, x-acs-retry-after 99999999999 (ms)',
+      status: 429,
+      code: 'Throttling.User',
+      headers: { 'x-acs-retry-after': '99999999999' },
+    },
+    {
+      name: '429, retry-after 99999999999 (s)',
+      status: 429,
+      code: 'Throttling.User',
+      headers: { 'retry-after': '99999999999' },
+    },
+    {
+      name: '503, retry-after a date in 2100',
+      status: 503,
+      code: 'ServiceUnavailable',
+      headers: { 'retry-after': 'Fri, 01 Jan 2100 00:00:00 GMT' },
+    },
+  ])('$name: retryAfterMs held to MAX_SERVER_DELAY_MS', async ({ status, code, headers }) => {
+    const { client } = await setUp([apiError(status, code, headers)]);
+    const err = await failureOf(client.getPipelineRun({ pipelineRunId: 'flow-1' }));
+    expect(err).toMatchObject({
+      kind: status === 429 ? 'throttled' : 'transient',
+      retryAfterMs: MAX_SERVER_DELAY_MS,
+    });
   });
 
   test('an abort stops retrying: Cancelled, and no further attempt reaches the server', async () => {
@@ -526,7 +557,7 @@ describe('no secret leaks', () => {
     res.end(
       JSON.stringify({
         Code: 'SignatureDoesNotMatch',
-        Message: `string to sign: ${req.rawUrl} ${String(req.headers.authorization)} ${String(req.headers['x-acs-security-token'])} key ${SECRET}`,
+        Message: `string to sign: ${req.rawUrl} ${String(req.headers.authorization)} ${String(req.headers['x-acs-security-token'])} key ${SECRET} token ${TOKEN_ID} encoded ${encodeURIComponent(TOKEN_ID)} ${Buffer.from(SECRET).toString('base64')} ${JSON.stringify(TOKEN)} signature ${parseAuthorization(String(req.headers.authorization))?.signature ?? ''}`,
         RequestId: `R-${TOKEN_ID}`,
         Recommend: `https://x/?q=${TOKEN}`,
       }),
@@ -537,7 +568,7 @@ describe('no secret leaks', () => {
     ...ERROR_CASES.map(({ name, step }) => ({ name, step })),
     { name: 'a server echoing the request', step: echo },
   ])('$name', async ({ step }) => {
-    const { client } = await setUp([step], noRetry);
+    const { server, client } = await setUp([step], noRetry);
     const err = await failureOf(
       client.listPipelineRunNodeStatus({ pipelineRunId: 'flow-1', nodeId: 'node-1', tokenId: TOKEN_ID }),
     );
@@ -548,8 +579,14 @@ describe('no secret leaks', () => {
       inspect(err, { depth: Infinity, showHidden: true }),
       err.stack ?? '',
     ];
+    const signature = parseAuthorization(String(server.requests[0]?.headers.authorization))?.signature;
+    expect(signature).toMatch(/^[0-9a-f]{64}$/);
+    const forms = [
+      ...secrets.flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')]),
+      signature ?? '',
+    ];
     for (const text of renderings) {
-      for (const secret of secrets) expect(text).not.toContain(secret);
+      for (const secret of forms) expect(text).not.toContain(secret);
       expect(text).not.toContain('ACS3-HMAC-SHA256 Credential');
     }
   });

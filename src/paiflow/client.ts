@@ -8,6 +8,7 @@ import {
   type ParseContext,
 } from './parse.ts';
 import { resolveRetryOptions, withRetry, type RetryOptions } from './retry.ts';
+import { secretForms } from './secret-forms.ts';
 import { pathSegmentProblem, Transport, type TransportRequest } from './transport.ts';
 import type {
   GetPipelineRunRequest,
@@ -107,18 +108,20 @@ export class PaiflowClient {
   readonly #credentials: CredentialsProvider;
   readonly #retry: Required<RetryOptions>;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #now: () => number;
   #closed = false;
 
   constructor(options: PaiflowClientOptions) {
     this.#credentials = options.credentials;
     this.#retry = resolveRetryOptions(options.retry);
     this.#onAttempt = options.onAttempt;
+    this.#now = options.now ?? Date.now;
     this.#transport = new Transport({
       endpoint: options.endpoint,
       dispatcher: options.dispatcher,
       timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES),
-      now: options.now ?? Date.now,
+      now: this.#now,
       userAgent: options.userAgent ?? 'paiflow-controller',
     });
   }
@@ -253,7 +256,13 @@ export class PaiflowClient {
           httpStatus = response.httpStatus;
           const result = parse(response.body, {
             httpStatus: response.httpStatus,
-            secrets: [credentials.accessKeySecret, credentials.securityToken, ...(request.secrets ?? [])],
+            headers: response.headers,
+            nowMs: this.#now(),
+            secrets: [
+              credentials.accessKeySecret,
+              credentials.securityToken,
+              ...(request.secrets ?? []),
+            ].flatMap(secretForms),
           });
           this.#report({ operation, attempt, started, outcome: 'success', httpStatus });
           return result;

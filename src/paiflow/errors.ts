@@ -1,3 +1,5 @@
+import { serverDelay } from '../util/delays.ts';
+
 /**
  * The one error type of the PAIFlow client, and the one place that decides whether a failure is
  * retryable. Messages say what happened and what to do; they never carry credentials, tokens,
@@ -33,7 +35,7 @@ export interface PaiflowErrorOptions {
   requestId?: string | undefined;
   /** Alibaba's diagnosis link from the error body. */
   recommend?: string | undefined;
-  /** How long the server asked us to wait before trying again. */
+  /** How long the server asked us to wait before trying again; held to MAX_SERVER_DELAY_MS. */
   retryAfterMs?: number | undefined;
   cause?: unknown;
 }
@@ -58,7 +60,7 @@ export class PaiflowError extends Error {
     this.httpStatus = options.httpStatus;
     this.requestId = options.requestId;
     this.recommend = options.recommend;
-    this.retryAfterMs = options.retryAfterMs;
+    this.retryAfterMs = options.retryAfterMs === undefined ? undefined : serverDelay(options.retryAfterMs);
   }
 
   /** Everything but `cause` and the stack: what a log line or an API response may show. */

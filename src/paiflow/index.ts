@@ -25,6 +25,12 @@ export {
   type PaiflowErrorOptions,
   type PaiflowErrorReason,
 } from './errors.ts';
+export {
+  createPaiflowDispatcher,
+  parseCaBundle,
+  redactProxyUrl,
+  type PaiflowNetworkOptions,
+} from './network.ts';
 export { normalizeTimestamp, parseRuntimeInfo } from './parse.ts';
 export { parseRetryAfter } from './response-error.ts';
 export { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './retry.ts';

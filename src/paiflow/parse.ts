@@ -26,6 +26,10 @@ export interface ParseContext {
   httpStatus?: number;
   /** Values to scrub from server text quoted in an error (secret, token, TokenId). */
   secrets?: readonly (string | undefined)[];
+  /** The response headers: a 2xx error object's retry-after is honoured like a 4xx's. @default none */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Epoch milliseconds, for a retry-after given as an HTTP date. @default 0 */
+  nowMs?: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -63,8 +67,8 @@ function parseObject(
       operation,
       httpStatus: context.httpStatus ?? 200,
       body: text,
-      headers: {},
-      nowMs: 0,
+      headers: context.headers ?? {},
+      nowMs: context.nowMs ?? 0,
       secrets: context.secrets ?? [],
     });
   }
@@ -78,6 +82,34 @@ function text(value: unknown): string | undefined {
 
 function status(value: unknown): string {
   return typeof value === 'string' && value !== '' ? value : 'Unknown';
+}
+
+/** A Status that is present but not a string, as bounded JSON text; undefined otherwise. */
+function malformedStatus(value: unknown): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'object') return typeof value;
+  return nestsDeeperThan(value, MAX_RUNTIME_INFO_DEPTH)
+    ? 'a deeply nested object'
+    : JSON.stringify(value).slice(0, 64);
+}
+
+/**
+ * The deepest RuntimeInfo decoded into a map. PAI's are flat key/value maps; a deeper one is kept as
+ * its raw string, since walking (or re-encoding) thousands of levels would overflow the stack.
+ */
+const MAX_RUNTIME_INFO_DEPTH = 32;
+
+/** True when `value` nests objects or arrays deeper than `limit`; iterative, so any depth is safe. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [item, depth] = top;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -147,7 +179,9 @@ export function parseRuntimeInfo(value: unknown): RuntimeInfo {
     const unescaped = decodeString(trimmed);
     if (unescaped !== undefined) parsed = decodeObject(unescaped.trim());
   }
-  return parsed === undefined ? { raw: value } : { parsed, raw: value };
+  return parsed === undefined || nestsDeeperThan(parsed, MAX_RUNTIME_INFO_DEPTH)
+    ? { raw: value }
+    : { parsed, raw: value };
 }
 
 function decodeString(escaped: string): string | undefined {
@@ -163,12 +197,14 @@ function parseNode(value: unknown, operation: string, where: string): NodeStatus
   if (!isObject(value)) throw badResponse(operation, `${where} is not an object`);
   const nodeId = text(value.NodeId);
   if (nodeId === undefined) throw badResponse(operation, `${where} has no NodeId`);
+  const malformed = malformedStatus(value.Status);
   const node: NodeStatus = {
     nodeId,
     nodeName: typeof value.NodeName === 'string' ? value.NodeName : '',
-    status: status(value.Status),
+    status: malformed ?? status(value.Status),
     runtimeInfo: parseRuntimeInfo(value.RuntimeInfo),
   };
+  if (malformed !== undefined) node.statusMalformed = true;
   const startedAt = normalizeTimestamp(value.StartedAt);
   const finishedAt = normalizeTimestamp(value.FinishedAt);
   if (startedAt !== undefined) node.startedAt = startedAt;

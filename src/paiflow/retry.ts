@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
+import { timerDelay } from '../util/delays.ts';
 import { cancelledError, isRetryable, PaiflowError } from './errors.ts';
 
 /** Backoff for throttled and transient failures. All durations in milliseconds. */
@@ -80,7 +81,7 @@ export async function withRetry<T>(
         if (floor === undefined) return;
         const remaining = options.totalBudgetMs - (performance.now() - start);
         if (floor > remaining) throw error;
-        if (floor > retryDelay) await sleep(floor - retryDelay, undefined, { signal });
+        if (floor > retryDelay) await sleep(timerDelay(floor - retryDelay), undefined, { signal });
       },
     });
   } catch (err) {

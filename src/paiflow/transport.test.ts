@@ -59,9 +59,10 @@ afterEach(async () => {
 describe('the signed request', () => {
   test('GET: method, path, query, headers, and a signature a server can verify', async () => {
     const { server, transport } = await setUp([json(200, { ok: true })]);
-    await expect(transport.send(statusRequest, credentials)).resolves.toEqual({
+    await expect(transport.send(statusRequest, credentials)).resolves.toMatchObject({
       httpStatus: 200,
       body: '{"ok":true}',
+      headers: { 'content-type': 'application/json' },
     });
     const [req] = server.requests;
     expect(req?.method).toBe('GET');

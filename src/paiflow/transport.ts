@@ -4,7 +4,9 @@ import type { AccessCredentials } from './credentials.ts';
 import { parseEndpoint } from './endpoint.ts';
 import { adviceFor, cancelledError, PaiflowError, scrub } from './errors.ts';
 import { errorFromResponse } from './response-error.ts';
+import { authorizationForms, secretForms } from './secret-forms.ts';
 import { acsDate, authorizationHeader, canonicalQueryString, canonicalUri, sha256Hex } from './signing.ts';
+import { timerDelay } from '../util/delays.ts';
 
 /** The PAIFlow API version every request names in `x-acs-version`. */
 export const PAIFLOW_API_VERSION = '2021-02-02';
@@ -39,6 +41,8 @@ export interface TransportRequest {
 export interface TransportResponse {
   httpStatus: number;
   body: string;
+  /** For a 2xx body that is an error object after all (its retry-after counts then). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
@@ -98,20 +102,24 @@ export class Transport {
     // A function, so TypeScript does not assume `aborted` stays what it was at the first check.
     const callerAborted = (): boolean => signal?.aborted === true;
     if (callerAborted()) throw cancelledError(operation, signal?.reason);
-    const secrets = [credentials.accessKeySecret, credentials.securityToken, ...(request.secrets ?? [])];
+    const secrets = [
+      credentials.accessKeySecret,
+      credentials.securityToken,
+      ...(request.secrets ?? []),
+    ].flatMap(secretForms);
     const timeout = new AbortController();
     const timer = setTimeout(() => {
       timeout.abort();
-    }, this.#options.timeoutMs);
+    }, timerDelay(this.#options.timeoutMs));
     const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
     try {
       const signed = this.#sign(request, credentials);
       // A server may quote back the header it checked; its signature is no business of a message.
-      secrets.push(signed.authorization);
+      secrets.push(...authorizationForms(signed.authorization));
       const response = await this.#dispatcher.request({ ...signed.options, signal: combined });
       const body = await this.#readBody(response, operation);
       if (response.statusCode >= 200 && response.statusCode < 300)
-        return { httpStatus: response.statusCode, body };
+        return { httpStatus: response.statusCode, body, headers: response.headers };
       throw errorFromResponse({
         operation,
         httpStatus: response.statusCode,
@@ -178,7 +186,7 @@ export class Transport {
     const limit = this.#options.maxResponseBytes;
     const tooLarge = (): PaiflowError =>
       new PaiflowError({
-        message: `PAIFlow ${operation} returned a response larger than ${limit} bytes; lower the depth or raise the response size limit`,
+        message: `PAIFlow ${operation} returned a response larger than ${limit} bytes; lower spec.depth so that fewer descendants come in one answer`,
         code: 'ResponseTooLarge',
         operation,
         kind: 'permanent',

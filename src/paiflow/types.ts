@@ -22,9 +22,11 @@ export interface NodeStatus {
   nodeName: string;
   /**
    * PAIFlow's status, verbatim (`Running`, `Succeeded`, ... and values not documented anywhere);
-   * `Unknown` when absent or empty.
+   * `Unknown` when absent or empty. A value that is not a string (a number, an object) is kept as
+   * its JSON text, and `statusMalformed` is set so the caller can say the answer was not as documented.
    */
   status: string;
+  statusMalformed?: true;
   /** RFC 3339, UTC, with milliseconds; absent until the node starts (or when the value is not a time). */
   startedAt?: string;
   finishedAt?: string;

@@ -67,4 +67,19 @@ test('a failed node is Ready=False, Stalled=True with a Warning Event, and kubec
   expect(described.stdout).toMatch(
     /Warning\s+Failed\s+\S+\s+paiflow-controller\s+Node "train" \(node-train\) failed/,
   );
+
+  // kubectl get: READY False, SYNCED True (polling works), the phase, and REASON saying why.
+  const table = await kubectl(env, 'get', 'prn', 'train', '-n', NAMESPACE);
+  expect(table).toMatchObject({ code: 0, stderr: '' });
+  const [header, row] = table.stdout.split('\n');
+  expect(header).toMatch(/^NAME\s+READY\s+SYNCED\s+PHASE\s+PROGRESS\s+REASON\s+AGE$/);
+  expect(row).toMatch(/^train\s+False\s+True\s+Failed\s+\S+\s+Failed\s+\d+s$/);
+  const wide = await kubectl(env, 'get', 'prn', 'train', '-n', NAMESPACE, '-o', 'wide');
+  const [wideHeader, wideRow] = wide.stdout.split('\n');
+  expect(wideHeader).toMatch(
+    /^NAME\s+READY\s+SYNCED\s+PHASE\s+PROGRESS\s+REASON\s+AGE\s+RUN\s+NODE\s+LAST POLL\s+MESSAGE$/,
+  );
+  expect(wideRow).toMatch(
+    /^train\s+False\s+True\s+Failed\s+.*\sflow-fail0001\s+train\s+\d+s\s+Node "train" \(node-train\) failed/,
+  );
 });

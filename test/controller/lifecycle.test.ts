@@ -75,6 +75,7 @@ test('a node goes Initialized, Running, Succeeded; conditions follow; kubectl wa
   expect(waited.stdout).toContain('condition met');
 
   const table = await kubectl(env, 'get', 'prn', '-n', NAMESPACE);
-  expect(table.stdout).toMatch(/^NAME\s+NODE\s+STATUS\s+PROGRESS\s+READY\s+STARTED\s+AGE/);
-  expect(table.stdout).toMatch(/prep\s+prepare\s+Succeeded\s+1\/1\s+True\s+/);
+  expect(table.stdout).toMatch(/^NAME\s+READY\s+SYNCED\s+PHASE\s+PROGRESS\s+REASON\s+AGE\n/);
+  // Succeeded and synced: nothing is wrong, so REASON is empty.
+  expect(table.stdout).toMatch(/\nprep\s+True\s+True\s+Succeeded\s+1\/1\s+\d+s\n/);
 });

@@ -1,11 +1,15 @@
 /**
  * A real Prometheus (the Debian package) scrapes the controller, as the ServiceMonitor would
- * (job="paiflow-controller", honor_labels), and evaluates the shipped alert rules while the
+ * (job="paiflow-controller", honor_labels; over HTTPS with its ServiceAccount's token, which the
+ * controller has a real kube-apiserver review: the metrics-reader ClusterRole of deploy/rbac bound to
+ * it, the controller's review rights from deploy/rbac), and evaluates the shipped alert rules while the
  * controller tracks three PAI nodes in the simulator: one succeeds, one fails, one keeps running.
  * Its HTTP API must return the series the dashboard and alerts rely on, and the failed node must
  * raise PaiflowNodeFailed for the namespace.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import {
@@ -22,6 +26,13 @@ import {
   PrometheusServer,
   type InstantSample,
 } from '../support/prometheus.ts';
+import { applyManifests, METRICS_RBAC, metricsReaderToken } from '../support/metrics-access.ts';
+import {
+  describeWithKubeApiServer,
+  START_TIMEOUT_MS,
+  startKubeApiServer,
+  type TestKubeApiServer,
+} from '../support/kube-apiserver.ts';
 
 const JOB = 'paiflow-controller';
 const SERIES_TIMEOUT_MS = 15_000;
@@ -45,11 +56,15 @@ const PAI_TIME_MS = 5 * 60_000;
 
 const installed = hasPrometheus();
 
-(installed ? describe : describe.skip)(
+// The controller itself runs against kube-sim (test/support/environment.ts); a real API server
+// reviews the scrapes, as it would in a cluster.
+(installed ? describeWithKubeApiServer : describe.skip)(
   `Prometheus scraping the controller${installed ? '' : ` (skipped: ${PROMETHEUS_HINT})`}`,
   () => {
     let env: Environment | undefined;
     let prometheus: PrometheusServer | undefined;
+    let apiServer: TestKubeApiServer | undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'prometheus-e2e-'));
 
     /** Prometheus, once beforeAll has started it. */
     function server(): PrometheusServer {
@@ -58,6 +73,12 @@ const installed = hasPrometheus();
     }
 
     beforeAll(async () => {
+      apiServer = await startKubeApiServer();
+      await applyManifests(apiServer, METRICS_RBAC);
+      const reviewer = await apiServer.serviceAccount('paiflow-system', 'paiflow-controller');
+      const prometheusToken = await metricsReaderToken(apiServer, 'monitoring', 'prometheus');
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, prometheusToken, { mode: 0o600 });
       env = await startEnvironment({
         runs: NODES.map((n) => ({
           id: n.runId,
@@ -69,6 +90,7 @@ const installed = hasPrometheus();
             version,
             perObjectMetrics: false,
             address: { host: '127.0.0.1', port: 0 },
+            secure: { kubeConfig: reviewer.kubeConfig },
           },
         },
       });
@@ -80,17 +102,23 @@ const installed = hasPrometheus();
           {
             job_name: JOB,
             honor_labels: true,
+            // What the ServiceMonitor of deploy/monitoring renders to (self-signed certificate).
+            scheme: 'https',
+            authorization: { credentials_file: tokenFile },
+            tls_config: { insecure_skip_verify: true },
             metrics_path: new URL(metricsUrl).pathname,
             static_configs: [{ targets: [new URL(metricsUrl).host] }],
           },
         ],
       });
       await prometheus.start();
-    }, 30_000);
+    }, START_TIMEOUT_MS);
 
     afterAll(async () => {
       await prometheus?.stop();
       await env?.close();
+      await apiServer?.stop();
+      rmSync(dir, { recursive: true, force: true });
     });
 
     test("loads the PrometheusRule's groups and alerts, and finds its target up", async () => {

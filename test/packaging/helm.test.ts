@@ -119,6 +119,8 @@ const overrides = {
   },
   extraArgs: ['--paiflow-timeout=20s'],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
+  proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },
+  paiflowCaBundle: { configMap: 'corp-ca' },
   nodeSelector: { 'kubernetes.io/os': 'linux' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ops', effect: 'NoSchedule' }],
   serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
@@ -235,7 +237,10 @@ describe('values.schema.json', () => {
         ...readYaml('deploy/namespaced/role-team-a.yaml'),
         ...readYaml('deploy/namespaced/role-team-b.yaml'),
       ];
-      const rbac = overridden.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind));
+      // The secure-metrics cluster roles stay in this mode too (see deploy/rbac/metrics-*.yaml).
+      const rbac = overridden.filter(
+        (o) => /^(Cluster)?Role(Binding)?$/.test(o.kind) && !o.metadata.name.includes('-metrics-'),
+      );
       expect(keys(rbac)).toEqual(keys(namespaced));
       for (const object of rbac) expect(normalise(object)).toEqual(byKey(namespaced, key(object)));
       // The same --namespaces argument as the namespaced Component, then the extra arguments.
@@ -258,6 +263,9 @@ describe('values.schema.json', () => {
           { name: 'PAIFLOW_LOG_LEVEL', value: 'debug' },
           { name: 'PAIFLOW_LOG_FORMAT', value: 'json' },
           { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' },
+          { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' },
+          { name: 'NO_PROXY', value: '.internal' },
+          { name: 'PAIFLOW_PAIFLOW_CA_FILE', value: '/etc/paiflow-controller/ca/ca.crt' },
           {
             name: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
             valueFrom: { secretKeyRef: { name: 'paiflow-credentials', key: 'accessKeyId' } },
@@ -273,6 +281,18 @@ describe('values.schema.json', () => {
       // The variables `run` itself reads, from its commander options.
       const known = new Set(runCommand().options.map((option) => option.envVar));
       for (const name of names) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
+    });
+
+    it('paiflowCaBundle mounts its ConfigMap read-only where PAIFLOW_PAIFLOW_CA_FILE points', () => {
+      const deployment = overridden.find((o) => o.kind === 'Deployment');
+      const pod = (deployment?.spec as { template: { spec: { volumes?: unknown[] } } }).template.spec;
+      expect(pod.volumes).toEqual([{ name: 'paiflow-ca', configMap: { name: 'corp-ca' } }]);
+      expect(container(overridden)).toMatchObject({
+        volumeMounts: [{ name: 'paiflow-ca', mountPath: '/etc/paiflow-controller/ca', readOnly: true }],
+      });
+      expect(container(overridden).env ?? []).not.toContainEqual(
+        expect.objectContaining({ name: 'HTTP_PROXY' }),
+      );
     });
 
     it('the RRSA annotation lands on the ServiceAccount', () => {

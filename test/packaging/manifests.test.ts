@@ -72,6 +72,15 @@ const leastPrivilege = [
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'get', 'patch'] },
 ];
 
+/** Secure metrics: the controller asks the API server about scrapers; scrapers may GET /metrics. */
+const rulesOf: Record<string, unknown[]> = {
+  'paiflow-controller-metrics-auth': [
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ],
+  'paiflow-controller-metrics-reader': [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+};
+
 const find = (objects: KubeObject[], kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
 
 interface Container {
@@ -202,9 +211,15 @@ describe.each([
   it('grants nothing beyond least privilege, bound to the controller ServiceAccount', () => {
     const roles = [...find(objects, 'ClusterRole'), ...find(objects, 'Role')];
     expect(roles.length).toBeGreaterThan(0);
-    for (const role of roles) expect(role.rules).toEqual(leastPrivilege);
+    for (const role of roles) expect(role.rules).toEqual(rulesOf[role.metadata.name] ?? leastPrivilege);
     const bindings = [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')];
-    expect(bindings).toHaveLength(roles.length);
+    // The metrics reader role is for Prometheus to bind; every other role is the controller's.
+    expect(bindings.map((b) => (b.roleRef as { name: string }).name).sort()).toEqual(
+      roles
+        .map((r) => r.metadata.name)
+        .filter((name) => name !== 'paiflow-controller-metrics-reader')
+        .sort(),
+    );
     for (const binding of bindings) {
       expect(binding.subjects).toEqual([
         { kind: 'ServiceAccount', name: 'paiflow-controller', namespace: 'paiflow-system' },
@@ -218,13 +233,28 @@ describe('RBAC scope and --namespaces per mode', () => {
     {
       name: 'cluster-wide',
       dir: (): string => 'deploy',
-      want: { clusterScoped: ['ClusterRole', 'ClusterRoleBinding'], roleNamespaces: [], args: ['run'] },
+      want: {
+        clusterScoped: [
+          'ClusterRole/paiflow-controller',
+          'ClusterRole/paiflow-controller-metrics-auth',
+          'ClusterRole/paiflow-controller-metrics-reader',
+          'ClusterRoleBinding/paiflow-controller',
+          'ClusterRoleBinding/paiflow-controller-metrics-auth',
+        ],
+        roleNamespaces: [],
+        args: ['run'],
+      },
     },
     {
       name: 'namespaced',
       dir: namespacedInstall,
       want: {
-        clusterScoped: [],
+        // Only the secure-metrics roles: reviews are cluster-scoped, and read nothing.
+        clusterScoped: [
+          'ClusterRole/paiflow-controller-metrics-auth',
+          'ClusterRole/paiflow-controller-metrics-reader',
+          'ClusterRoleBinding/paiflow-controller-metrics-auth',
+        ],
         roleNamespaces: ['team-a', 'team-b'],
         args: ['run', '--namespaces=team-a,team-b'],
       },
@@ -234,7 +264,7 @@ describe('RBAC scope and --namespaces per mode', () => {
     expect({
       clusterScoped: objects
         .filter((o) => o.kind.startsWith('ClusterRole'))
-        .map((o) => o.kind)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
         .sort(),
       roleNamespaces: find(objects, 'Role')
         .map((r) => r.metadata.namespace)

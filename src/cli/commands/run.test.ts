@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +11,7 @@ import {
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import { KubeSim } from '../../sandbox/kube-sim/kube-sim.ts';
 import { PaiflowSimulator, validateScenario } from '../../sandbox/paiflow-sim/index.ts';
-import { collect, exitCode, startCli, type Child } from './child-process.test-helper.ts';
+import { collect, exitCode, freePort, startCli, type Child } from './child-process.test-helper.ts';
 
 // `paiflow-controller run` as a real child process against kube-sim and the PAIFlow simulator.
 
@@ -61,15 +60,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 interface Running {
   child: Child;
   stderr: () => string;
@@ -95,6 +85,8 @@ async function startRun(args: string[] = []): Promise<Running> {
     '200ms',
     '--min-poll-interval',
     '50ms',
+    // kube-sim reviews no tokens; secure metrics are tested against the real API server.
+    '--metrics-secure=false',
     ...args,
   ]);
   children.push(child);
@@ -265,6 +257,7 @@ test('--help lists every flag with its environment variable', async () => {
     ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
     ['--paiflow-batch-size <n>', 'PAIFLOW_PAIFLOW_BATCH_SIZE'],
     ['--full-refresh-intervals <n>', 'PAIFLOW_FULL_REFRESH_INTERVALS'],
+    ['--paiflow-ca-file <file>', 'PAIFLOW_PAIFLOW_CA_FILE'],
     ['--reconcile-timeout <duration>', 'PAIFLOW_RECONCILE_TIMEOUT'],
     ['--probe-address <host:port>', 'PAIFLOW_PROBE_ADDRESS'],
     ['--shutdown-timeout <duration>', 'PAIFLOW_SHUTDOWN_TIMEOUT'],
@@ -315,6 +308,16 @@ test.each<BadValue>([
     name: 'missing kubeconfig',
     args: ['--kubeconfig', '/nope'],
     want: "option '--kubeconfig <file>' argument '/nope' is invalid. no such file: /nope",
+  },
+  {
+    name: 'a CA file that is missing',
+    args: ['--kubeconfig', '$KUBECONFIG', '--paiflow-ca-file', '/nope.pem'],
+    want: "option '--paiflow-ca-file <file>' argument '/nope.pem' is invalid. no such file.",
+  },
+  {
+    name: 'a CA file without certificates',
+    args: ['--kubeconfig', '$KUBECONFIG', '--paiflow-ca-file', '$KUBECONFIG'],
+    want: 'is invalid. expected PEM certificates (-----BEGIN CERTIFICATE-----), got none.',
   },
   {
     name: 'PAIFLOW_WORKERS=0',

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
   checkEndpointAllowList,
   DEFAULT_ENDPOINT_ALLOW_LIST,
   DefaultChainCredentialsProvider,
+  parseCaBundle,
   regionalEndpoint,
 } from '../../paiflow/index.ts';
 import {
@@ -42,6 +44,10 @@ its own environment: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECR
 ALIBABA_CLOUD_SECURITY_TOKEN; RRSA on ACK (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,
 ALIBABA_CLOUD_OIDC_TOKEN_FILE); the CLI profile and credentials file; the ECS RAM role. Secrets are
 never logged.
+
+Proxy: PAIFlow requests honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lowercase variants win), through
+undici's EnvHttpProxyAgent: https endpoints are tunnelled with CONNECT. The Kubernetes API is reached
+directly.
 
 Events are reported from host $POD_NAME (default: the host name). Probes: GET /healthz, /readyz (ready
 once the PipelineRunNode cache has synced) on --probe-address. SIGTERM or SIGINT stops gracefully
@@ -157,6 +163,12 @@ export function runCommand(): Command {
         .default(DEFAULT_FULL_REFRESH_INTERVALS),
     )
     .addOption(
+      option(
+        '--paiflow-ca-file <file>',
+        'PEM bundle of CA certificates trusted for PAIFlow (and proxy) TLS, besides the default ones',
+      ),
+    )
+    .addOption(
       option('--reconcile-timeout <duration>', 'a reconcile still running after this long is cancelled')
         .argParser(positiveDuration)
         .default(60_000, '1m'),
@@ -171,6 +183,21 @@ export function runCommand(): Command {
         .argParser(parseHostPort)
         .default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080'),
     )
+    .addOption(
+      option(
+        '--metrics-secure [boolean]',
+        'serve /metrics over HTTPS, only to scrapers whose bearer token the API server authenticates (TokenReview) and authorizes for GET /metrics (SubjectAccessReview); false: plain HTTP, open to anyone who can connect',
+      )
+        .argParser(parseBoolean)
+        .default(true),
+    )
+    .addOption(
+      option(
+        '--metrics-cert-file <file>',
+        'PEM serving certificate (chain) of /metrics, with --metrics-key-file (default: a self-signed certificate made at start)',
+      ),
+    )
+    .addOption(option('--metrics-key-file <file>', 'PEM private key of --metrics-cert-file'))
     .addOption(
       option(
         '--per-object-metrics [boolean]',
@@ -216,6 +243,12 @@ export function runCommand(): Command {
         }
         return invalidOption(command, 'kubeconfig', flags.kubeconfig, reason);
       }
+      const extraCaPem =
+        flags.paiflowCaFile === undefined ? undefined : await readCaFile(command, flags.paiflowCaFile);
+      const paiflowNetwork = {
+        ...config.proxyFromEnvironment(process.env),
+        ...(extraCaPem !== undefined && { extraCaPem }),
+      };
       const log = createLogger({ level: flags.logLevel, format: flags.logFormat, component: 'controller' });
       const fatal = (error: unknown): never => {
         const message = error instanceof Error ? error.message : String(error);
@@ -237,6 +270,7 @@ export function runCommand(): Command {
             instance,
             credentialVariables,
             version: packageVersion(),
+            network: paiflowNetwork,
           }),
           'paiflow-controller starting',
         );
@@ -249,6 +283,7 @@ export function runCommand(): Command {
             instance,
             registry: new Registry(),
             version: packageVersion(),
+            paiflowNetwork,
           }),
         );
         await runUntilSignal(command, flags, manager, log);
@@ -294,6 +329,19 @@ async function runUntilSignal(
   });
   await manager.stop(flags.shutdownTimeout);
   log.info('stopped');
+}
+
+/** The --paiflow-ca-file bundle, checked; a missing or invalid file exits naming the flag. */
+async function readCaFile(command: Command, file: string): Promise<string> {
+  try {
+    const pem = await readFile(file, 'utf8');
+    parseCaBundle(pem);
+    return pem;
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return invalidOption(command, 'paiflowCaFile', file, reason);
+  }
 }
 
 /** `'--flag <arg>'`, plus the variable when the value came from the environment. */

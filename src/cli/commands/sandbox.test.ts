@@ -106,9 +106,16 @@ test('real kubectl sees the samples with their printer columns; SIGINT shuts dow
     { env: { PATH: process.env.PATH, HOME: dir } },
   );
   const [header, ...rows] = table.trimEnd().split('\n');
-  expect(header?.split(/\s+/)).toEqual(
-    expect.arrayContaining(['NAMESPACE', 'NAME', 'NODE', 'STATUS', 'PROGRESS', 'READY']),
-  );
+  expect(header?.split(/\s+/)).toEqual([
+    'NAMESPACE',
+    'NAME',
+    'READY',
+    'SYNCED',
+    'PHASE',
+    'PROGRESS',
+    'REASON',
+    'AGE',
+  ]);
   expect(rows.map((row) => row.split(/\s+/)[1]).sort()).toEqual(samples.map((s) => s.name).sort());
   child.kill('SIGINT');
   expect(await exitCode(child)).toBe(0);

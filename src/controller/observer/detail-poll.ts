@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import { kubeErrorInfo } from '../../kube/api-errors.ts';
 import type { SecretReader } from '../../kube/secret-reader.ts';
@@ -21,6 +22,8 @@ export interface DetailPollerOptions {
   resolver: TargetResolver;
   secrets: SecretReader;
   gateway: PaiflowGateway;
+  /** For what a status cannot say: the details of an unusable answer, failed polls at debug. */
+  log: Logger;
 }
 
 /** How a detail call waits: the observer's stop signal, and whether a user is waiting for it. */
@@ -42,6 +45,17 @@ function expiredAfterRefresh(resolved: ResolvedTarget): Failed {
       secret === undefined
         ? "the controller's own STS credentials have expired, and the default credential chain gave no fresh ones: check its source (RRSA token file, role, profile)"
         : `the STS security token in Secret ${secret.namespace}/${secret.name} (key securityToken) has expired, and re-reading the Secret gave no fresh one: renew securityToken together with the AccessKey pair issued with it`,
+  };
+}
+
+/** The failure for an answer that could not be parsed or turned into status (e.g. absurdly nested). */
+export function unusableAnswer(error: unknown): Failed {
+  const what = error instanceof Error ? error.name : 'a non-error value';
+  return {
+    kind: 'failed',
+    reason: 'BadResponse',
+    message: `PAIFlow's answer could not be turned into status (${what}); the controller keeps retrying with backoff, and its log has the details`,
+    permanent: false,
   };
 }
 
@@ -89,6 +103,10 @@ export class DetailPoller {
           if (!isExpiredSecurityToken(error)) throw error;
           // STS tokens expire, and whoever renews them (a rotator writing the Secret, the credential
           // chain) may have done so since they were read: read them afresh and try once more.
+          this.#o.log.info(
+            { ...where(resource), code: (error as PaiflowError).code },
+            'STS token expired: refreshing credentials',
+          );
           resolved = await this.#refresh(resource, resolved);
           if ('kind' in resolved) return { shown: true, outcome: resolved };
           try {
@@ -104,7 +122,16 @@ export class DetailPoller {
           }
         }
       } catch (error) {
-        if (!(error instanceof PaiflowError)) throw error;
+        if (!(error instanceof PaiflowError)) {
+          // An answer that broke the parser (or our handling of it) is a failed poll, said so in
+          // Synced and counted, never a silent stop behind a Synced=True left from before.
+          this.#o.log.error({ ...where(resource), err: error }, 'handling a PAIFlow answer failed');
+          return { shown: true, resolved, outcome: unusableAnswer(error) };
+        }
+        this.#o.log.debug(
+          { ...where(resource), reason: error.reason, code: error.code, httpStatus: error.httpStatus },
+          'PAIFlow poll failed',
+        );
         if (error.reason === 'Unauthorized' && resolved.credentialsSecret !== undefined) {
           // The Secret may have been fixed since it was cached: read it afresh next time.
           this.#o.secrets.invalidate(resolved.credentialsSecret.namespace, resolved.credentialsSecret.name);
@@ -235,4 +262,9 @@ export class DetailPoller {
       detailMissing: { reason: error.reason, message: error.message },
     };
   }
+}
+
+/** The resource's fields in a log line, as the reconciler's lines have them. */
+function where(resource: PipelineRunNode): { namespace: string | undefined; name: string | undefined } {
+  return { namespace: resource.metadata.namespace, name: resource.metadata.name };
 }

@@ -4,7 +4,7 @@
  * can tell something new, and hands observations to the reconciler, which makes no PAIFlow call.
  */
 export { Observer, type ObserverHooks, type ObserverOptions, type ObserverStats } from './observer.ts';
-export { DetailPoller, type DetailPollerOptions, type DetailResult } from './detail-poll.ts';
+export { DetailPoller, unusableAnswer, type DetailPollerOptions, type DetailResult } from './detail-poll.ts';
 export { BatchSizes, DEFAULT_BATCH_SIZE } from './batch-sizes.ts';
 export { sameObservation, type Observation } from './observation.ts';
 export {

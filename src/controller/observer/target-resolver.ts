@@ -1,5 +1,5 @@
 import type { PipelineRunNode } from '../../api/v1alpha1.ts';
-import type { SecretReader } from '../../kube/secret-reader.ts';
+import { MAX_SECRET_VALUE_BYTES, type SecretData, type SecretReader } from '../../kube/secret-reader.ts';
 import {
   isEndpointAllowed,
   PaiflowError,
@@ -32,7 +32,7 @@ export interface ResolvedTarget {
 
 /** A spec, Secret or configuration problem: only a change of one of them fixes it. */
 export class ResolveError extends Error {
-  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound';
+  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound' | 'InvalidSecret';
 
   constructor(reason: ResolveError['reason'], message: string) {
     super(message);
@@ -46,6 +46,8 @@ export class ResolveError extends Error {
  * checked against the allow-list so nobody can send the controller's credentials to a server of
  * their own; the credentials (a Secret in the resource's own namespace, or the controller's); and
  * the share token from its Secret. Secrets are read only from `resource.metadata.namespace`.
+ * Messages go to the resource's status and Events, which namespace users read: they never quote the
+ * allow-list (operator configuration; the effective configuration is logged at start).
  * Throws ResolveError (never with a secret value in it) or the Kubernetes API's errors.
  */
 export class TargetResolver {
@@ -61,13 +63,15 @@ export class TargetResolver {
     const { credentialsSecretRef, tokenSecretRef } = resource.spec;
     let credentials = this.#options.defaultCredentials;
     if (credentialsSecretRef !== undefined) {
-      const data = await this.#secret(namespace, credentialsSecretRef.name, 'spec.credentialsSecretRef');
+      const { name } = credentialsSecretRef;
+      const data = await this.#secret(namespace, name, 'spec.credentialsSecretRef');
+      const [accessKeyId, accessKeySecret, securityToken] = [
+        'accessKeyId',
+        'accessKeySecret',
+        'securityToken',
+      ].map((key) => valueOf(data, namespace, name, key));
       try {
-        credentials = new StaticCredentialsProvider({
-          accessKeyId: data.get('accessKeyId'),
-          accessKeySecret: data.get('accessKeySecret'),
-          securityToken: data.get('securityToken'),
-        });
+        credentials = new StaticCredentialsProvider({ accessKeyId, accessKeySecret, securityToken });
       } catch (error) {
         const detail = error instanceof PaiflowError ? error.message : 'unusable credentials';
         throw new ResolveError(
@@ -79,7 +83,7 @@ export class TargetResolver {
     let tokenId: string | undefined;
     if (tokenSecretRef !== undefined) {
       const data = await this.#secret(namespace, tokenSecretRef.name, 'spec.tokenSecretRef');
-      tokenId = data.get(tokenSecretRef.key)?.trim();
+      tokenId = valueOf(data, namespace, tokenSecretRef.name, tokenSecretRef.key)?.trim();
       if (tokenId === undefined || tokenId === '') {
         throw new ResolveError(
           'CredentialsNotFound',
@@ -128,13 +132,13 @@ export class TargetResolver {
     if (!isEndpointAllowed(url, this.#options.endpointAllowList)) {
       throw new ResolveError(
         'EndpointNotAllowed',
-        `endpoint ${url} is not in the controller's endpoint allow-list (${this.#options.endpointAllowList.join(', ')}); use a PAIFlow endpoint or ask the operator to extend --endpoint-allow-list`,
+        `endpoint ${url} is not in the controller's endpoint allow-list; use a PAIFlow endpoint (paiflow.<region>.aliyuncs.com or paiflow-vpc.<region>.aliyuncs.com) or ask the operator, who finds the list in the controller's first log line, to extend --endpoint-allow-list`,
       );
     }
     return url;
   }
 
-  async #secret(namespace: string, name: string, field: string): Promise<ReadonlyMap<string, string>> {
+  async #secret(namespace: string, name: string, field: string): Promise<SecretData> {
     const data = await this.#options.secrets.read(namespace, name);
     if (data === undefined) {
       throw new ResolveError(
@@ -144,4 +148,16 @@ export class TargetResolver {
     }
     return data;
   }
+}
+
+/** `key`'s value, refusing one too large to be a credential or a token (never kept, see SecretReader). */
+function valueOf(data: SecretData, namespace: string, name: string, key: string): string | undefined {
+  const bytes = data.oversized(key);
+  if (bytes !== undefined) {
+    throw new ResolveError(
+      'InvalidSecret',
+      `Secret ${namespace}/${name} key "${key}" holds ${bytes} bytes, more than the ${MAX_SECRET_VALUE_BYTES} accepted: store only the credential or token there`,
+    );
+  }
+  return data.get(key);
 }

@@ -1,6 +1,8 @@
-import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock/clock.ts';
+import { MAX_SERVER_DELAY_MS } from '../../util/delays.ts';
 import {
+  createPaiflowDispatcher,
   PaiflowClient,
   PaiflowError,
   type AttemptEvent,
@@ -12,6 +14,7 @@ import {
   type ListPipelineRunNodeStatusResult,
   type ListPipelineRunsStatusRequest,
   type ListPipelineRunsStatusResult,
+  type PaiflowNetworkOptions,
 } from '../../paiflow/index.ts';
 import { cancelledError } from '../../paiflow/errors.ts';
 import { ConcurrencyLimit, type Release } from './concurrency-limit.ts';
@@ -42,6 +45,8 @@ export interface PaiflowGatewayOptions {
   maxThrottlePauseMs?: number;
   /** Called after every HTTP attempt (see PaiflowClient); must not throw. */
   onAttempt?: (event: AttemptEvent) => void;
+  /** Proxy and extra CAs for every PAIFlow request. @default direct, Node's default CAs */
+  network?: PaiflowNetworkOptions;
 }
 
 /** How a call waits for its identity's quota. */
@@ -62,7 +67,7 @@ interface Account {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_THROTTLE_PAUSE_MS = 1000;
-const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
+const DEFAULT_MAX_THROTTLE_PAUSE_MS = MAX_SERVER_DELAY_MS;
 
 /**
  * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a global
@@ -85,7 +90,7 @@ const DEFAULT_MAX_THROTTLE_PAUSE_MS = 60_000;
  *   request queued for a slot, which shares slots fairly between identities.
  * - Single-flight sits outermost: a caller that joins a request in flight takes no token and no slot.
  *   The key holds operation, endpoint, identity and parameters, with the TokenId as a hash.
- * - One undici Agent (keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
+ * - One undici dispatcher (an Agent, or a proxy agent: see createPaiflowDispatcher; keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
  *   every request; the PaiflowClient for a call is made for the call, over that Agent, with the
  *   caller's credentials provider. Caching clients per identity would keep using a stale provider
  *   after a Secret's AccessKey secret changed under the same key ID.
@@ -108,7 +113,7 @@ export class PaiflowGateway {
   readonly #pipelineRun = new SingleFlight<GetPipelineRunResult>();
   readonly #runsStatus = new SingleFlight<ListPipelineRunsStatusResult>();
   readonly #closing = new AbortController();
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
   #closed: Promise<void> | undefined;
 
   constructor(options: PaiflowGatewayOptions) {
@@ -126,7 +131,7 @@ export class PaiflowGateway {
     this.#limit = new ConcurrencyLimit({ max: options.maxConcurrent });
     checkRate(options);
     // An Agent opens no connection before the first request.
-    this.#agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs } });
+    this.#agent = createPaiflowDispatcher({ ...options.network, timeoutMs: this.#timeoutMs });
   }
 
   /** ListPipelineRunNodeStatus (see PaiflowClient); rejects with a PaiflowError. */

@@ -10,9 +10,10 @@ import { isNotFound, kubeErrorInfo } from '../../kube/api-errors.ts';
 import type { EventRecorder } from '../../kube/event-recorder.ts';
 import type { PipelineRunNodeApi } from '../../kube/pipelinerunnode-api.ts';
 import { splitKey } from '../controller.ts';
-import { isPolled, type Observation } from '../observer/index.ts';
+import { isPolled, unusableAnswer, type Observation } from '../observer/index.ts';
 import { RetryableError, type ReconcileContext, type Reconciler, type Result } from '../reconcile-result.ts';
 import {
+  becameStalled,
   computeStatus,
   isReconcileRequestPending,
   isTerminal,
@@ -20,6 +21,7 @@ import {
   transitions,
   type PollOutcome,
 } from '../status/index.ts';
+import { logStalled, logTransition } from './transition-log.ts';
 
 /** What the reconciler needs of the observer (src/controller/observer). */
 export interface ObservationSource {
@@ -36,6 +38,8 @@ export interface PipelineRunNodeReconcilerOptions {
   observations: ObservationSource;
   events: EventRecorder;
   clock: Clock;
+  /** The observer's wait after a permanent failure: the stalled log line says when it is retried. */
+  stalledRetryMs: number;
   /** Told about Events the API refused (they never fail a reconcile). */
   onEventError?: (summary: string) => void;
   /** Told about every observation used (not about suspended resources, which are not polled), written or not. */
@@ -76,7 +80,7 @@ export class PipelineRunNodeReconciler implements Reconciler {
     this.#o = options;
   }
 
-  async reconcile(key: string, _context: ReconcileContext): Promise<Result> {
+  async reconcile(key: string, context: ReconcileContext): Promise<Result> {
     const [namespace, name] = splitKey(key);
     const resource = this.#o.cache.get(namespace, name);
     if (resource === undefined || resource.metadata.deletionTimestamp !== undefined) {
@@ -106,14 +110,26 @@ export class PipelineRunNodeReconciler implements Reconciler {
       // A request is only handled by an observation made for it; without one pending, keep the echo.
       handled = requestPending ? observation.request : undefined;
     }
-    const next = computeStatus({
-      previous,
-      generation,
-      spec: resource.spec,
-      outcome,
-      now: this.#o.clock.now(),
-      reconcileRequestedAt: handled,
-    });
+    const now = this.#o.clock.now();
+    const compute = (): PipelineRunNodeStatus =>
+      computeStatus({
+        previous,
+        generation,
+        spec: resource.spec,
+        outcome,
+        now,
+        reconcileRequestedAt: handled,
+      });
+    let next: PipelineRunNodeStatus;
+    try {
+      next = compute();
+    } catch (error) {
+      // An answer we could not turn into status is a failed poll, said so in Synced and counted,
+      // never a silent retry behind a Synced=True left from before.
+      context.log.error({ err: error }, 'computing status from a PAIFlow answer failed');
+      outcome = unusableAnswer(error);
+      next = compute();
+    }
     if (!suspended) this.#o.onPoll?.(namespace, previous, next);
 
     if (!statusEqual(previous, next)) {
@@ -136,7 +152,7 @@ export class PipelineRunNodeReconciler implements Reconciler {
         });
       }
       this.#o.onStatusWritten?.(namespace, previous, next);
-      await this.#emit(resource, previous, next);
+      await this.#emit(resource, previous, next, context);
     }
     // Recorded for good: nothing more to observe until the spec changes or a reconcile is requested.
     if (!isPolled(resource.spec, next)) this.#o.observations.forget(key);
@@ -147,13 +163,17 @@ export class PipelineRunNodeReconciler implements Reconciler {
     resource: PipelineRunNode,
     previous: PipelineRunNodeStatus | undefined,
     next: PipelineRunNodeStatus,
+    context: ReconcileContext,
   ): Promise<void> {
     for (const event of transitions(previous, next)) {
+      logTransition(context.log, event, next.nodeId);
       const result = await this.#o.events.record(
         { apiVersion: API_VERSION, kind: KIND, metadata: resource.metadata },
         { type: event.type, reason: event.reason, message: event.message },
       );
       if (!result.ok) this.#o.onEventError?.(result.summary);
     }
+    const stalled = becameStalled(previous, next);
+    if (stalled !== undefined) logStalled(context.log, stalled, this.#o.stalledRetryMs);
   }
 }

@@ -214,6 +214,52 @@ describe('computeStatus: the conditions table', () => {
   });
 });
 
+describe('computeStatus: status.reason, the first condition that is not fine', () => {
+  const running = compute(observed(node()), undefined, T0);
+  const rows: { name: string; input: () => PipelineRunNodeStatus; want: string | undefined }[] = [
+    { name: 'running: Ready is Unknown', input: () => running, want: 'Progressing' },
+    {
+      name: 'succeeded and synced: nothing to say',
+      input: () => compute(observed(node({ status: 'Succeeded', finishedAt: '2025-03-01T10:00:00Z' }))),
+      want: undefined,
+    },
+    {
+      name: 'skipped is fine too',
+      input: () => compute(observed(node({ status: 'Skipped' }))),
+      want: undefined,
+    },
+    {
+      name: 'failed: Stalled says Failed',
+      input: () => compute(observed(node({ status: 'Failed', finishedAt: '2025-03-01T10:00:00Z' }))),
+      want: 'Failed',
+    },
+    {
+      name: 'polling fails while running: Synced before Ready',
+      input: () => compute(failed('Throttled', false), running, T0 + MINUTE),
+      want: 'Throttled',
+    },
+    {
+      name: 'a permanent failure: Stalled',
+      input: () => compute(failed('Unauthorized', true), running, T0 + MINUTE),
+      want: 'Unauthorized',
+    },
+    {
+      name: 'suspended by spec',
+      input: () => compute({ kind: 'suspended' }, running, T0 + MINUTE),
+      want: 'Suspended',
+    },
+    {
+      name: 'recovered: back to the node state',
+      input: () =>
+        compute(observed(node()), compute(failed('Throttled', false), running, T0 + MINUTE), T0 + 2 * MINUTE),
+      want: 'Progressing',
+    },
+  ];
+  it.each(rows)('$name', ({ input, want }) => {
+    expect(input().reason).toBe(want);
+  });
+});
+
 describe('computeStatus: a whole observation', () => {
   it('reports the node, its children, progress and RuntimeInfo', () => {
     const status = compute(
@@ -257,6 +303,7 @@ describe('computeStatus: a whole observation', () => {
     expect(status).toEqual({
       observedGeneration: 3,
       phase: 'Running',
+      reason: 'Progressing',
       nodeId: 'node-root',
       nodeName: 'nightly-training',
       startedAt: '2025-03-01T09:58:00.000Z',
@@ -564,7 +611,7 @@ describe('computeStatus: failed polls', () => {
       'Synced=False/Throttled',
     ]);
     const { conditions: _, ...observation } = running;
-    expect(status).toMatchObject(observation);
+    expect(status).toMatchObject({ ...observation, reason: 'Throttled' });
     expect(condition(status, 'Ready')?.message).toBe(
       'Node "dlc-train" (node-train0001) is Running; polling is failing (Throttled), last successful poll recorded at 2025-03-01T10:00:00Z',
     );

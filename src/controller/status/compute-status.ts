@@ -249,7 +249,13 @@ function runEndedObservation(outcome: Extract<PollOutcome, { kind: 'runEnded' }>
 
 /** An outcome with the tracked node picked out of the answer. */
 type ResolvedOutcome =
-  | { kind: 'observed'; node: ObservedNode; detailMissing?: { reason: string; message: string } }
+  | {
+      kind: 'observed';
+      node: ObservedNode;
+      detailMissing?: { reason: string; message: string };
+      /** PAI's Status for the node was not a string (kept as JSON text in `phase`). */
+      statusMalformed?: true;
+    }
   | Exclude<PollOutcome, { kind: 'observed' }>;
 
 /** The node as observed, with the descendants of `previous` instead of the ones just reported. */
@@ -278,12 +284,14 @@ function resolveOutcome(
   const tracked = outcome.nodes.find((node) => node.nodeId === outcome.nodeId);
   if (tracked !== undefined) {
     const node = observeNode(tracked, outcome.nodes, limits);
+    const flags = tracked.statusMalformed === true ? { statusMalformed: true as const } : {};
     return outcome.detailMissing === undefined
-      ? { kind: 'observed', node }
+      ? { kind: 'observed', node, ...flags }
       : {
           kind: 'observed',
           node: withPreviousDescendants(node, previous),
           detailMissing: outcome.detailMissing,
+          ...flags,
         };
   }
   return {
@@ -317,6 +325,17 @@ function decide(
 ): { state: State; synced: SyncedUpdate | undefined } {
   switch (outcome.kind) {
     case 'observed': {
+      if (outcome.statusMalformed === true) {
+        // Shown, but not passed off as a good poll: PAI's answer broke its documented contract.
+        return {
+          state: nodeState(outcome.node, spec),
+          synced: {
+            status: 'False',
+            reason: 'BadResponse',
+            message: `PAIFlow reported the node's Status as ${outcome.node.phase}, which is not a status string; phase shows it as text until PAIFlow answers as documented`,
+          },
+        };
+      }
       const missing = outcome.detailMissing;
       if (missing === undefined) return { state: nodeState(outcome.node, spec), synced: polled };
       const reason = conditionReason(missing.reason);
@@ -360,6 +379,20 @@ function decide(
 }
 
 /**
+ * `status.reason`, for the REASON printer column (printer columns are JSONPath only, which cannot
+ * pick "the first condition that is not fine"): Stalled=True says most, then Synced=False (polling
+ * fails, whatever the node's state), then Ready not True (still running, suspended, pending).
+ */
+function notFineReason(conditions: readonly Condition[]): string | undefined {
+  const stalled = findCondition(conditions, 'Stalled');
+  if (stalled?.status === 'True') return stalled.reason;
+  const synced = findCondition(conditions, 'Synced');
+  if (synced?.status === 'False') return synced.reason;
+  const ready = findCondition(conditions, 'Ready');
+  return ready !== undefined && ready.status !== 'True' ? ready.reason : undefined;
+}
+
+/**
  * The status a PipelineRunNode should have after one reconcile: a pure function of its inputs (time
  * comes in `now`), so the reconciler writes only when `statusEqual(previous, result)` is false.
  *
@@ -380,6 +413,7 @@ function decide(
  *   node keeps its final conditions); Synced stays as it was (Unknown, NotPolled, if never polled).
  * - `lastSyncTime` moves to `now` after an answer only when something else changed or it is at least
  *   `syncRefreshIntervalMs` old, so polling a steady node computes a status equal to the previous.
+ * - `reason` is the reason of the first condition that is not fine (see notFineReason).
  * - Conditions carry `observedGeneration`; `lastTransitionTime` moves only when a status flips.
  *
  * Throws only for invalid `limits`.
@@ -409,9 +443,11 @@ export function computeStatus(input: ComputeStatusInput): PipelineRunNodeStatus 
   set('Synced', syncedNow.status, syncedNow.reason, syncedNow.message);
 
   const handled = input.reconcileRequestedAt ?? previous?.lastHandledReconcileAt;
+  const reason = notFineReason(conditions);
   const next: PipelineRunNodeStatus = {
     observedGeneration: generation,
     ...observation,
+    ...(reason === undefined ? {} : { reason }),
     ...(previous?.lastSyncTime === undefined ? {} : { lastSyncTime: previous.lastSyncTime }),
     ...(handled === undefined ? {} : { lastHandledReconcileAt: reconcileRequestEcho(handled) }),
     conditions,

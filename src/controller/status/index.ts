@@ -15,4 +15,4 @@ export {
 export { conditionReason, StateReason, SyncedReason } from './reasons.ts';
 export { isReconcileRequestPending, reconcileRequestEcho } from './reconcile-request.ts';
 export { statusEqual } from './status-equal.ts';
-export { transitions, type StatusEvent, type StatusEventReason } from './transitions.ts';
+export { becameStalled, transitions, type StatusEvent, type StatusEventReason } from './transitions.ts';

@@ -90,7 +90,9 @@ describe('transitions', () => {
     {
       name: 'first sight of a finished node: one event, no Started',
       input: [node('Terminated', finished)],
-      want: ['Warning/Failed: Node "train" (node-a) was terminated at 2025-03-01T10:01:05.000Z (ran 1h1m5s)'],
+      want: [
+        'Warning/Terminated: Node "train" (node-a) was terminated at 2025-03-01T10:01:05.000Z (ran 1h1m5s)',
+      ],
     },
     {
       name: 'suspended in PAI',

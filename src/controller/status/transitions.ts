@@ -11,6 +11,7 @@ export type StatusEventReason =
   | 'Started'
   | 'Succeeded'
   | 'Failed'
+  | 'Terminated'
   | 'Skipped'
   | 'NodeSuspended'
   | 'Suspended'
@@ -24,6 +25,8 @@ export interface StatusEvent {
   reason: StatusEventReason;
   /** Bounded to 1024 characters (the events.k8s.io `note` limit). */
   message: string;
+  /** How long the node ran, on the Events of a finished node that PAI gave both times for. */
+  durationMs?: number;
 }
 
 const MAX_EVENT_MESSAGE = 1024;
@@ -41,12 +44,14 @@ function phaseClass(status: PipelineRunNodeStatus | undefined): PaiStatusClass |
   return status?.phase === undefined ? undefined : classifyPaiStatus(status.phase);
 }
 
-function took(status: PipelineRunNodeStatus): string {
+function ranFor(status: PipelineRunNodeStatus): number | undefined {
   const started = parseTime(status.startedAt);
   const finished = parseTime(status.finishedAt);
-  return started === undefined || finished === undefined
-    ? ''
-    : ` (ran ${formatDuration(finished - started)})`;
+  return started === undefined || finished === undefined ? undefined : finished - started;
+}
+
+function took(durationMs: number | undefined): string {
+  return durationMs === undefined ? '' : ` (ran ${formatDuration(durationMs)})`;
 }
 
 function readyMessage(status: PipelineRunNodeStatus): string {
@@ -62,6 +67,9 @@ function isSuspendedBySpec(ready: Condition | undefined): boolean {
  * succeeded, failed (or was terminated), was skipped (a Normal Event: skipping is not a failure) or
  * was suspended in PAI; polling was suspended or
  * resumed by spec.suspend; polling started failing (or fails for a new reason) or recovered.
+ * Node Events carry the Ready condition's reason (Succeeded, Failed, Terminated, Skipped,
+ * NodeSuspended, Suspended); Started, Resumed, PollingFailing and PollingRecovered name changes that
+ * no single condition reason describes.
  * Because only persisted state is compared, a controller restart (previous = the stored status)
  * emits nothing twice, and repeated identical failures emit one Event, not one per poll.
  */
@@ -70,8 +78,18 @@ export function transitions(
   next: PipelineRunNodeStatus,
 ): StatusEvent[] {
   const events: StatusEvent[] = [];
-  const emit = (type: StatusEvent['type'], reason: StatusEventReason, message: string): void => {
-    events.push({ type, reason, message: truncate(message, MAX_EVENT_MESSAGE) });
+  const emit = (
+    type: StatusEvent['type'],
+    reason: StatusEventReason,
+    message: string,
+    durationMs?: number,
+  ): void => {
+    events.push({
+      type,
+      reason,
+      message: truncate(message, MAX_EVENT_MESSAGE),
+      ...(durationMs !== undefined && { durationMs }),
+    });
   };
 
   const wasSuspended = isSuspendedBySpec(findCondition(previous?.conditions, 'Ready'));
@@ -88,8 +106,14 @@ export function transitions(
       emit('Normal', 'Started', `PAI started ${who} at ${next.startedAt}`);
     }
     if (after !== before) {
-      if (after === 'succeeded') emit('Normal', 'Succeeded', `${readyMessage(next)}${took(next)}`);
-      if (after === 'failed') emit('Warning', 'Failed', `${readyMessage(next)}${took(next)}`);
+      const ran = ranFor(next);
+      if (after === 'succeeded') emit('Normal', 'Succeeded', `${readyMessage(next)}${took(ran)}`, ran);
+      if (after === 'failed') {
+        // The Ready condition's own reason: Failed, or Terminated when a user stopped the node.
+        const reason =
+          findCondition(next.conditions, 'Ready')?.reason === 'Terminated' ? 'Terminated' : 'Failed';
+        emit('Warning', reason, `${readyMessage(next)}${took(ran)}`, ran);
+      }
       if (after === 'skipped') emit('Normal', 'Skipped', readyMessage(next));
       if (after === 'suspended') emit('Normal', 'NodeSuspended', readyMessage(next));
     }
@@ -104,4 +128,19 @@ export function transitions(
     emit('Normal', 'PollingRecovered', `Polling PAIFlow works again after failing (${wasSynced.reason})`);
   }
   return events;
+}
+
+/**
+ * The Stalled condition when this change made it True for a reason other than the node's own
+ * failure (which its Failed or Terminated Event already reports): a problem only a change of spec,
+ * Secret or permissions can fix. Undefined otherwise; like {@link transitions}, once per change.
+ */
+export function becameStalled(
+  previous: PipelineRunNodeStatus | undefined,
+  next: PipelineRunNodeStatus,
+): Condition | undefined {
+  const stalled = findCondition(next.conditions, 'Stalled');
+  if (stalled?.status !== 'True' || phaseClass(next) === 'failed') return undefined;
+  const before = findCondition(previous?.conditions, 'Stalled');
+  return before?.status === 'True' && before.reason === stalled.reason ? undefined : stalled;
 }

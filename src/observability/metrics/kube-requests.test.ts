@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { family, newMetrics } from './exposition.test-helper.ts';
-import { MeteredKubeConfig, type KubeRequest } from './kube-requests.ts';
+import { PooledKubeConfig } from '../../kube/pooled-kube-config.ts';
+import { countKubeRequests, type KubeRequest } from './kube-requests.ts';
 
 /** A tiny API server: namespaces list, 404 for one namespace, a watch that sends one event and ends. */
 function apiServer(): Server {
@@ -49,12 +50,12 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-describe('MeteredKubeConfig', () => {
+describe('countKubeRequests through PooledKubeConfig', () => {
   test('reports every API call and watch once, with method, host and status', async () => {
     const seen: KubeRequest[] = [];
-    const kc = new MeteredKubeConfig({
+    const kc = new PooledKubeConfig({
       source: kubeConfig(`http://${host}`, true),
-      onRequest: (r) => seen.push(r),
+      interceptors: [countKubeRequests((r) => seen.push(r))],
     });
     const core = kc.makeApiClient(CoreV1Api);
     await core.listNamespace();
@@ -76,9 +77,9 @@ describe('MeteredKubeConfig', () => {
     const seen: KubeRequest[] = [];
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const kc = new MeteredKubeConfig({
+    const kc = new PooledKubeConfig({
       source: kubeConfig(`http://${host}`, true),
-      onRequest: (r) => seen.push(r),
+      interceptors: [countKubeRequests((r) => seen.push(r))],
     });
     await expect(kc.makeApiClient(CoreV1Api).listNamespace()).rejects.toThrow();
     expect(seen).toEqual([{ method: 'GET', host, code: '<error>' }]);
@@ -90,9 +91,9 @@ describe('MeteredKubeConfig', () => {
     // An https cluster with neither CA nor client certificates: client-node leaves the dispatcher to
     // fetch (the global one). Our plain-HTTP server makes the TLS handshake fail: <error>.
     const seen: KubeRequest[] = [];
-    const kc = new MeteredKubeConfig({
+    const kc = new PooledKubeConfig({
       source: kubeConfig(`https://${host}`, false),
-      onRequest: (r) => seen.push(r),
+      interceptors: [countKubeRequests((r) => seen.push(r))],
     });
     await expect(kc.makeApiClient(CoreV1Api).listNamespace()).rejects.toThrow();
     expect(seen).toEqual([{ method: 'GET', host, code: '<error>' }]);
@@ -100,21 +101,13 @@ describe('MeteredKubeConfig', () => {
 
   test('feeds rest_client_requests_total through the metrics adapter', async () => {
     const { registry, metrics } = newMetrics();
-    const kc = new MeteredKubeConfig({
+    const kc = new PooledKubeConfig({
       source: kubeConfig(`http://${host}`, true),
-      onRequest: metrics.kubeRequest,
+      interceptors: [countKubeRequests(metrics.kubeRequest)],
     });
     await kc.makeApiClient(CoreV1Api).listNamespace();
     expect(await family(registry, 'rest_client_requests_total')).toEqual([
       `rest_client_requests_total{code="200",method="GET",host="${host}"} 1`,
     ]);
-  });
-
-  test('keeps the source configuration: current context, cluster and user', () => {
-    const source = kubeConfig(`http://${host}`, true);
-    const kc = new MeteredKubeConfig({ source, onRequest: () => undefined });
-    expect(kc.getCurrentContext()).toBe('x');
-    expect(kc.getCurrentCluster()).toEqual(source.getCurrentCluster());
-    expect(kc.getCurrentUser()).toEqual(source.getCurrentUser());
   });
 });

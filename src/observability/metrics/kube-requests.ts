@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 /** One HTTP request to the Kubernetes API, labelled as client-go's `rest_client_requests_total`. */
 export interface KubeRequest {
@@ -16,9 +15,12 @@ export interface KubeRequest {
 /**
  * An undici interceptor that reports every request through it exactly once: when its response's
  * status arrives (a watch counts then, however long its stream lasts) or, failing that, when it
- * fails. Interim 1xx responses are not final and do not count.
+ * fails. Interim 1xx responses are not final and do not count. Give it to PooledKubeConfig
+ * (src/kube/), through which every Kubernetes request, API call or watch, passes.
  */
-function countRequests(onRequest: (request: KubeRequest) => void): Dispatcher.DispatcherComposeInterceptor {
+export function countKubeRequests(
+  onRequest: (request: KubeRequest) => void,
+): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => {
     const origin = options.origin === undefined ? undefined : String(options.origin);
     const host = origin === undefined || !URL.canParse(origin) ? '' : new URL(origin).host;
@@ -95,40 +97,5 @@ class ReportingHandler implements Dispatcher.DispatchHandler {
     if (this.#reported) return;
     this.#reported = true;
     this.#report(code);
-  }
-}
-
-export interface MeteredKubeConfigOptions {
-  /** A loaded configuration: its clusters, users, contexts and current context are used as they are. */
-  source: KubeConfig;
-  /** Told about every request; must be cheap and must not throw. */
-  onRequest: (request: KubeRequest) => void;
-}
-
-/**
- * A KubeConfig whose every request is reported to `onRequest`: API calls of clients made with
- * `makeApiClient` and watches (`Watch`, hence informers) alike.
- *
- * client-node 2.x has no hook for this: middleware sees responses but not network errors, only
- * per client, and never watches. But both API clients and `Watch` ask the KubeConfig to
- * authenticate each request (`applySecurityAuthentication`), which is where it picks the undici
- * dispatcher the request goes through; this subclass wraps that dispatcher (or the global one, when
- * the configuration needs no own TLS settings) with {@link countRequests}.
- *
- * Authenticators added to `source` with `addAuthenticator` are not carried over.
- */
-export class MeteredKubeConfig extends KubeConfig {
-  readonly #interceptor: Dispatcher.DispatcherComposeInterceptor;
-
-  constructor(options: MeteredKubeConfigOptions) {
-    super();
-    const { clusters, users, contexts, currentContext } = options.source;
-    this.loadFromOptions({ clusters, users, contexts, currentContext });
-    this.#interceptor = countRequests(options.onRequest);
-  }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    context.setDispatcher((context.getDispatcher() ?? getGlobalDispatcher()).compose(this.#interceptor));
   }
 }

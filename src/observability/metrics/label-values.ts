@@ -46,6 +46,7 @@ export const POLL_ERROR_REASONS = [
   'NetworkError',
   'BadResponse',
   'CredentialsNotFound',
+  'InvalidSecret',
   'EndpointNotAllowed',
   'InvalidSpec',
 ] as const;
@@ -59,6 +60,7 @@ export const STALLED_REASONS = [
   'NotFound',
   'InvalidSpec',
   'CredentialsNotFound',
+  'InvalidSecret',
   'EndpointNotAllowed',
 ] as const;
 

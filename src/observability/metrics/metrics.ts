@@ -103,7 +103,7 @@ export interface Metrics {
   readonly reconciles: ControllerObserver;
   /** The PaiflowGateway's `onAttempt`. */
   readonly paiflowAttempt: (event: AttemptEvent) => void;
-  /** MeteredKubeConfig's `onRequest`. */
+  /** What `countKubeRequests` reports to. */
   readonly kubeRequest: (request: KubeRequest) => void;
   /** The reconciler's report of each poll. */
   readonly polls: PollRecorder;

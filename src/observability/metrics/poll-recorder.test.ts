@@ -76,6 +76,7 @@ describe('PollRecorder.recordPoll', () => {
         'NetworkError',
         'BadResponse',
         'CredentialsNotFound',
+        'InvalidSecret',
         'EndpointNotAllowed',
         'InvalidSpec',
       ].map((reason) => `paiflow_poll_errors_total{namespace="ml",reason="${reason}"} 0`),

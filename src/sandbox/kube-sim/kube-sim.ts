@@ -199,6 +199,18 @@ export class KubeSim {
     return result.object;
   }
 
+  /**
+   * Deletes an object in-process (namespaced kinds; not Namespaces or CRDs, whose deletion runs
+   * their lifecycles): gone at once unless it has finalizers, then marked. Returns it as last stored.
+   */
+  delete(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): KubeObject {
+    const type = this.#typeOf(ref.apiVersion, ref.kind);
+    const namespace = type.namespaced ? (ref.namespace ?? 'default') : '';
+    const { object } = this.#writer.delete(type, namespace, ref.name, { dryRun: false });
+    this.#lifecycle.settle();
+    return object;
+  }
+
   /** Reads an object in-process; undefined when it does not exist. */
   get(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): KubeObject | undefined {
     const type = this.#typeOf(ref.apiVersion, ref.kind);

@@ -6,6 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountThrottle, type ThrottleOptions } from './account-throttle.ts';
@@ -63,6 +64,8 @@ export interface PaiflowSimulatorOptions {
   /** Faults in force from the start (same as injectFault). */
   faults?: readonly FaultSpec[];
   logger?: SimulatorLogger;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP, as PAIFlow itself does. */
+  tls?: { key: string; cert: string };
 }
 
 /** One run as the admin API lists it. */
@@ -117,6 +120,7 @@ export class PaiflowSimulator implements AdminTarget {
   readonly #closing = new AbortController();
   readonly #logger: SimulatorLogger | undefined;
   readonly #batchLimit: number;
+  readonly #tls: { key: string; cert: string } | undefined;
   #server: Server | undefined;
   #endpoint: string | undefined;
   #closed: Promise<void> | undefined;
@@ -134,6 +138,7 @@ export class PaiflowSimulator implements AdminTarget {
     this.#batchLimit = options.batchLimit ?? BATCH_LIMIT;
     if (!Number.isInteger(this.#batchLimit) || this.#batchLimit < 0)
       throw new RangeError(`batchLimit: expected an integer >= 0, got ${String(options.batchLimit)}`);
+    this.#tls = options.tls;
     for (const fault of options.faults ?? []) this.injectFault(fault);
   }
 
@@ -141,12 +146,14 @@ export class PaiflowSimulator implements AdminTarget {
   async listen(address: { host?: string; port?: number } = {}): Promise<string> {
     if (this.#server || this.#closing.signal.aborted)
       throw new Error('PaiflowSimulator: listen() may be called once');
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch((error: unknown) => {
         this.#logger?.warn({ err: error }, 'paiflow-sim: request handling failed');
         res.destroy();
       });
-    });
+    };
+    const tls = this.#tls;
+    const server = tls === undefined ? createServer(handler) : createHttpsServer(tls, handler);
     this.#server = server;
     const host = address.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -158,7 +165,7 @@ export class PaiflowSimulator implements AdminTarget {
     });
     const { port } = server.address() as AddressInfo;
     const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-    this.#endpoint = `http://${shown}:${port}`;
+    this.#endpoint = `${tls === undefined ? 'http' : 'https'}://${shown}:${port}`;
     return this.#endpoint;
   }
 
