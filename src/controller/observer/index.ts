@@ -11,10 +11,8 @@ export {
   DEFAULT_FULL_REFRESH_INTERVALS,
   isPolled,
   jittered,
-  nextPollDelay,
   pollIntervalMs,
   POLL_JITTER,
-  type NextPollDelayInput,
   type PollIntervals,
 } from './poll-interval.ts';
 export {

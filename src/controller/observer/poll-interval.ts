@@ -40,24 +40,3 @@ export function isPolled(spec: PipelineRunNodeSpec, status: PipelineRunNodeStatu
   if (spec.suspend === true) return false;
   return status?.phase === undefined || !isTerminal(status.phase);
 }
-
-export interface NextPollDelayInput extends PollIntervals {
-  /** The status just computed (or the observation's phase). */
-  status: PipelineRunNodeStatus | undefined;
-  spec: PipelineRunNodeSpec;
-  /** A number in [0, 1), like Math.random; injected so tests choose it. */
-  random: () => number;
-}
-
-/**
- * When to poll again after a good answer: undefined for a finished node (never polled again unless
- * its spec changes or a reconcile is requested) and for a suspended one; otherwise the resource's
- * interval (pollIntervalMs) jittered by ±10% (POLL_JITTER), so that resources created together do not
- * poll together for ever, and never below the floor. A failed poll is retried by the observer's
- * failure backoff, not here.
- */
-export function nextPollDelay(input: NextPollDelayInput): number | undefined {
-  const { status, spec, minIntervalMs, random } = input;
-  if (!isPolled(spec, status)) return undefined;
-  return jittered(pollIntervalMs(spec, input), minIntervalMs, random);
-}
