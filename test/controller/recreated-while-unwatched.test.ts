@@ -12,11 +12,13 @@ import {
 // A PipelineRunNode deleted and created again under the same name while the controller's watch is
 // down comes back through a relist as an *update* of the same generation (1) with no status: only
 // its uid tells it apart from our own status write. The old one had finished, so nothing else would
-// ever poll the new one. Both ways a watch goes down are covered: a failed re-watch (the history
+// ever poll the new one; had it not, what the observer saw of the old one must not answer for the new
+// one. Both ways a watch goes down are covered: a failed re-watch (the history
 // compacted meanwhile), and the API server restarting.
 
 const FINISHED = { id: 'flow-finished', nodes: [{ id: 'node-1', duration: '10s' }] };
-const NEW_RUNS = ['flow-new-after-gap', 'flow-new-after-restart'];
+const RUNNING = { id: 'flow-old-running', nodes: [{ id: 'node-1', duration: '10h' }] };
+const NEW_RUNS = ['flow-new-after-gap', 'flow-new-after-restart', 'flow-new-after-running'];
 const PRN = { apiVersion: 'paiflow.dev/v1alpha1', kind: 'PipelineRunNode', namespace: NAMESPACE };
 const WATCH = { verb: 'watch', group: 'paiflow.dev', resource: 'pipelinerunnodes' };
 
@@ -24,7 +26,7 @@ let env: Environment;
 
 beforeAll(async () => {
   env = await startEnvironment({
-    runs: [FINISHED, ...NEW_RUNS.map((id) => ({ id, nodes: [{ id: 'node-1', duration: '10h' }] }))],
+    runs: [FINISHED, RUNNING, ...NEW_RUNS.map((id) => ({ id, nodes: [{ id: 'node-1', duration: '10h' }] }))],
     manager: { informer: { restartBackoff: { minMs: 50, maxMs: 300 } } },
   });
   env.paiflow.setTime(5 * 60_000); // FINISHED has succeeded, the others run
@@ -81,4 +83,17 @@ test('deleted and re-created while the API server restarts: the new object is po
 
   await expectPolledAsNew('restart', NEW_RUNS[1]!, uid);
   await waitFor(() => env.manager.informer.hasSynced(), 'the cache synced again');
+});
+
+test('a still-running resource re-created during a watch gap: observed afresh, not as the old one', async () => {
+  env.kube.create(pipelineRunNode(env, 'running', { pipelineRunId: RUNNING.id, nodeId: 'node-1' }));
+  const old = await waitForResource(env, 'running', (r) => r.status?.phase === 'Running', 'phase Running');
+  const watches = env.kube.counters.count(WATCH);
+  env.kube.faults.add({ code: 500, ...WATCH, count: 1 });
+  env.kube.closeWatches();
+  await waitFor(() => env.kube.counters.count(WATCH) > watches, 'the failed re-watch');
+
+  const uid = recreate('running', NEW_RUNS[2]!);
+  expect(uid).not.toBe(old.metadata.uid);
+  await expectPolledAsNew('running', NEW_RUNS[2]!, uid);
 });

@@ -66,6 +66,8 @@ interface Round {
 /** What the observer knows of one resource. */
 interface Entry {
   readonly key: string;
+  /** The object observed: another uid under the same key is a new object (re-created unwatched). */
+  readonly uid: string | undefined;
   /** The spec generation observations are made for. */
   generation: number;
   /** The reconcile-requested-at value last seen. */
@@ -199,6 +201,11 @@ export class Observer {
     const pending = isReconcileRequestPending(request, resource.status);
     const now = this.#o.clock.now();
     let entry = this.#entries.get(key);
+    if (entry !== undefined && entry.uid !== resource.metadata.uid) {
+      // Deleted and created again while the watch was down: nothing observed of the old one applies.
+      this.forget(key);
+      entry = undefined;
+    }
     if (entry === undefined) {
       entry = this.#track(resource, now);
       // Work nobody waits for after a restart (a status for this spec exists) is routine.
@@ -267,6 +274,7 @@ export class Observer {
   #track(resource: PipelineRunNode, now: number): Entry {
     const entry: Entry = {
       key: keyOf(resource),
+      uid: resource.metadata.uid,
       generation: resource.metadata.generation ?? 0,
       request: resource.metadata.annotations?.[RECONCILE_ANNOTATION],
       urgent: false,
