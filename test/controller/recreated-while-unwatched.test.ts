@@ -50,6 +50,14 @@ function recreate(name: string, runId: string): string {
   return (created as unknown as PipelineRunNode).metadata.uid ?? '';
 }
 
+/** Closes the watch and fails its re-watch, so the controller relists once the history is gone. */
+async function breakWatch(): Promise<void> {
+  const watches = env.kube.counters.count(WATCH);
+  env.kube.faults.add({ code: 500, ...WATCH, count: 1 });
+  env.kube.closeWatches();
+  await waitFor(() => env.kube.counters.count(WATCH) > watches, 'the failed re-watch');
+}
+
 async function expectPolledAsNew(name: string, runId: string, uid: string): Promise<void> {
   const r = await waitForResource(
     env,
@@ -64,11 +72,7 @@ async function expectPolledAsNew(name: string, runId: string, uid: string): Prom
 
 test('deleted and re-created during a watch gap: the new object is polled', async () => {
   const old = await finishedResource('gap');
-  const watches = env.kube.counters.count(WATCH);
-  env.kube.faults.add({ code: 500, ...WATCH, count: 1 });
-  env.kube.closeWatches();
-  await waitFor(() => env.kube.counters.count(WATCH) > watches, 'the failed re-watch');
-
+  await breakWatch();
   const uid = recreate('gap', NEW_RUNS[0]!);
   expect(uid).not.toBe(old.metadata.uid);
   await expectPolledAsNew('gap', NEW_RUNS[0]!, uid);
@@ -88,11 +92,7 @@ test('deleted and re-created while the API server restarts: the new object is po
 test('a still-running resource re-created during a watch gap: observed afresh, not as the old one', async () => {
   env.kube.create(pipelineRunNode(env, 'running', { pipelineRunId: RUNNING.id, nodeId: 'node-1' }));
   const old = await waitForResource(env, 'running', (r) => r.status?.phase === 'Running', 'phase Running');
-  const watches = env.kube.counters.count(WATCH);
-  env.kube.faults.add({ code: 500, ...WATCH, count: 1 });
-  env.kube.closeWatches();
-  await waitFor(() => env.kube.counters.count(WATCH) > watches, 'the failed re-watch');
-
+  await breakWatch();
   const uid = recreate('running', NEW_RUNS[2]!);
   expect(uid).not.toBe(old.metadata.uid);
   await expectPolledAsNew('running', NEW_RUNS[2]!, uid);
