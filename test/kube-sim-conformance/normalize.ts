@@ -43,9 +43,12 @@ function normalizeValue(value: unknown, key: string): unknown {
   return out;
 }
 
-/** Text from kubectl or in messages: resourceVersions, ages and column padding vary. */
+/**
+ * Text from kubectl or in messages: resourceVersions, ages and column padding vary, and kubectl's
+ * `* field: error` lines follow the causes' Go map order.
+ */
 export function normalizeText(text: string): string {
-  return text
+  return sortBulletRuns(text)
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/(resource ?version:? )\d+ \(\d+\)/gi, '$1<rv> (<rv>)')
@@ -111,4 +114,16 @@ function sortCauses(status: InvalidStatus): InvalidStatus {
     message: `${status.message.slice(0, -list.length)}[${sorted.map(text).join(', ')}]`,
     details: { ...status.details, causes: sorted },
   };
+}
+
+function sortBulletRuns(text: string): string {
+  const lines = text.split('\n');
+  for (let start = 0; start < lines.length; start++) {
+    if (!lines[start]!.startsWith('* ')) continue;
+    let end = start;
+    while (end < lines.length && lines[end]!.startsWith('* ')) end++;
+    lines.splice(start, end - start, ...lines.slice(start, end).sort());
+    start = end;
+  }
+  return lines.join('\n');
 }

@@ -69,7 +69,9 @@ export async function kubectl(
   input?: string,
 ): Promise<unknown> {
   const result = await target.kubectl(version, args, input);
-  return { code: result.code, stdout: parseMaybe(result.stdout), stderr: result.stderr };
+  // klog lines are kubectl retrying: the real server's discovery lags a new CRD by a moment.
+  const stderr = result.stderr.replace(/^[EWI]\d{4} [^\n]*\n/gm, '');
+  return { code: result.code, stdout: parseMaybe(result.stdout), stderr };
 }
 
 function parseMaybe(text: string): unknown {
