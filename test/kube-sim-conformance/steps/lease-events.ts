@@ -27,6 +27,16 @@ function lease(holder: string, resourceVersion?: string): V1Lease {
   };
 }
 
+/** Replaces the Lease as `holder`, claiming it is still at the resourceVersion the create saw. */
+const replaceAtCreated = (t: Parameters<Step['run']>[0], state: Map<string, string>, holder: string) =>
+  clientNode(() =>
+    leases(t).replaceNamespacedLease({
+      namespace: NAMESPACE,
+      name: 'leader',
+      body: lease(holder, state.get('lease')),
+    }),
+  );
+
 const leases = (t: Parameters<Step['run']>[0]): CoordinationV1Api =>
   t.kubeConfig.makeApiClient(CoordinationV1Api);
 
@@ -50,26 +60,12 @@ export const leaseSteps: Step[] = [
   {
     area: 'lease',
     name: 'an update at the current resourceVersion succeeds',
-    run: (t, state) =>
-      clientNode(() =>
-        leases(t).replaceNamespacedLease({
-          namespace: NAMESPACE,
-          name: 'leader',
-          body: lease('b', state.get('lease')),
-        }),
-      ),
+    run: (t, state) => replaceAtCreated(t, state, 'b'),
   },
   {
     area: 'lease',
     name: 'an update at the old resourceVersion is 409 Conflict',
-    run: (t, state) =>
-      clientNode(() =>
-        leases(t).replaceNamespacedLease({
-          namespace: NAMESPACE,
-          name: 'leader',
-          body: lease('c', state.get('lease')),
-        }),
-      ),
+    run: (t, state) => replaceAtCreated(t, state, 'c'),
   },
   {
     area: 'lease',
