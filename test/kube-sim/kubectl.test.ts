@@ -234,7 +234,7 @@ for (const version of ['1.27', '1.33']) {
       );
       expect(immutable.code).not.toBe(0);
       expect(immutable.stderr).toContain('pipelineRunId is immutable');
-      expect(immutable.stderr).toMatch(/spec: Invalid value: "object": pipelineRunId is immutable/);
+      expect(immutable.stderr).toMatch(/spec: Invalid value: pipelineRunId is immutable/);
     });
 
     it('creates namespaces and secrets with the typed (protobuf) clients and deletes', async () => {

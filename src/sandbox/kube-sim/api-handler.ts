@@ -108,9 +108,9 @@ function dryRunOf(query: URLSearchParams, body?: Record<string, unknown>): boole
   return values.length > 0;
 }
 
-/** The real default manager: the User-Agent up to its first slash. */
+/** The real default manager: the User-Agent up to its first slash, `unknown` without one. */
 function defaultManager(userAgent: string): string {
-  return (userAgent.split('/')[0] ?? '').slice(0, 128);
+  return (userAgent.split('/')[0] ?? '').slice(0, 128) || 'unknown';
 }
 
 export class ApiHandler {
@@ -150,6 +150,9 @@ export class ApiHandler {
       throw methodNotSupported(gr, info.verb);
     }
     const namespace = type.namespaced ? info.namespace : '';
+    // The real handlers for PUT and PATCH are registered on the collection path too.
+    if ((info.verb === 'update' || info.verb === 'patch') && info.name === '')
+      throw badRequest('name must be provided');
     switch (info.verb) {
       case 'get':
         return this.#ok(this.#render(type, request, this.#writer.current(type, namespace, info.name)));
@@ -231,7 +234,12 @@ export class ApiHandler {
     const result = listObjects(this.#store, selectionFrom(type, namespace, request.query), request.query);
     const listMeta = {
       resourceVersion: result.resourceVersion,
-      ...(result.continue === undefined ? {} : { continue: result.continue }),
+      // Unstructured lists (custom resources) always carry continue, empty on the last page.
+      ...(result.continue === undefined
+        ? type.typed
+          ? {}
+          : { continue: '' }
+        : { continue: result.continue }),
       ...(result.remainingItemCount === undefined ? {} : { remainingItemCount: result.remainingItemCount }),
     };
     switch (request.negotiated.rendering) {
@@ -266,11 +274,21 @@ export class ApiHandler {
     const { query } = request;
     const selection = selectionFrom(type, namespace, query);
     const timeout = Number(query.get('timeoutSeconds') ?? '');
+    const sendInitialEvents = query.get('sendInitialEvents') === 'true';
+    if (sendInitialEvents && query.get('resourceVersionMatch') !== 'NotOlderThan') {
+      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+        {
+          reason: 'FieldValueForbidden',
+          field: 'resourceVersionMatch',
+          message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+        },
+      ]);
+    }
     this.#watches.serve(res, {
       selection,
       resourceVersion: query.get('resourceVersion') ?? '',
       allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: query.get('sendInitialEvents') === 'true',
+      sendInitialEvents,
       timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : this.#watchTimeout,
       render: (obj) => this.#render(type, request, obj),
     });
@@ -282,7 +300,7 @@ export class ApiHandler {
     const patchType = patchTypes[mediaType];
     const accepted = Object.keys(patchTypes).filter((t) => type.typed || patchTypes[t] !== 'strategic');
     if (patchType === undefined || (patchType === 'strategic' && !type.typed)) {
-      throw unsupportedMediaType(mediaType, accepted);
+      throw unsupportedMediaType(accepted);
     }
     const options = this.#writeOptions(request);
     const force = query.get('force');

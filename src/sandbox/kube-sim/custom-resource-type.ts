@@ -1,9 +1,30 @@
-import { allVerbs } from './builtin-type.ts';
+import { createHash } from 'node:crypto';
 import type { ResourceType } from './resource-type.ts';
 import { metadataFieldLabels, withTypeMeta } from './resource-type.ts';
 import { buildTable } from './schema/table.ts';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion } from './schema/types.ts';
 import { admitCustomResource } from './schema/validate.ts';
+
+/** The verbs apiextensions-apiserver lists in discovery, in its order. */
+const customResourceVerbs = [
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'create',
+  'update',
+  'watch',
+];
+
+/** discovery.StorageVersionHash: the first 8 bytes of sha256("group/version/kind"), base64. */
+function storageVersionHash(group: string, version: string, kind: string): string {
+  return createHash('sha256')
+    .update(`${group}/${version}/${kind}`)
+    .digest()
+    .subarray(0, 8)
+    .toString('base64');
+}
 
 /**
  * The resource a CRD serves at one of its versions, with the custom-resource strategy of
@@ -30,7 +51,8 @@ export function customResourceType(
     namespaced,
     shortNames: names.shortNames ?? [],
     categories: names.categories ?? [],
-    verbs: allVerbs,
+    verbs: customResourceVerbs,
+    storageVersionHash: storageVersionHash(group, storageVersion, names.kind),
     statusSubresource,
     bucket: `${group}/${names.plural}`,
     generation: true,

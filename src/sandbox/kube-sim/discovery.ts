@@ -63,6 +63,7 @@ function resourceEntries(type: ResourceType): Array<Record<string, unknown>> {
     namespaced: type.namespaced,
     kind: type.kind,
     verbs: type.verbs,
+    ...(type.storageVersionHash === undefined ? {} : { storageVersionHash: type.storageVersionHash }),
     ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
     ...(type.categories.length > 0 ? { categories: type.categories } : {}),
   };

@@ -1,3 +1,4 @@
+import type { ApplyConflict } from './managed-fields.ts';
 /**
  * Kubernetes API errors as `metav1.Status` bodies, worded as the real kube-apiserver words them
  * (k8s.io/apimachinery/pkg/api/errors), because clients match on `reason`, `code` and `details`.
@@ -40,12 +41,19 @@ export class KubeError extends Error {
   readonly status: StatusBody;
   /** Extra response headers (e.g. `Retry-After`). */
   readonly headers: Record<string, string>;
+  /** Sent as text/plain instead of the Status, where the real server's HTTP mux answers itself. */
+  readonly plainText: string | undefined;
 
-  constructor(status: Omit<StatusBody, 'kind' | 'apiVersion' | 'metadata' | 'status'>, headers = {}) {
+  constructor(
+    status: Omit<StatusBody, 'kind' | 'apiVersion' | 'metadata' | 'status'>,
+    headers = {},
+    plainText?: string,
+  ) {
     super(status.message);
     this.name = 'KubeError';
     this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', ...status };
     this.headers = headers;
+    this.plainText = plainText;
   }
 
   get code(): number {
@@ -59,7 +67,12 @@ export function qualifiedResource(gr: GroupResource): string {
 }
 
 function details(gr: GroupResource, name: string): StatusBody['details'] {
-  return { name, ...(gr.group === '' ? {} : { group: gr.group }), kind: gr.resource };
+  // Go's Status omits an empty name.
+  return {
+    ...(name === '' ? {} : { name }),
+    ...(gr.group === '' ? {} : { group: gr.group }),
+    kind: gr.resource,
+  };
 }
 
 export function notFound(gr: GroupResource, name: string): KubeError {
@@ -71,14 +84,21 @@ export function notFound(gr: GroupResource, name: string): KubeError {
   });
 }
 
-/** A path that names no resource the server serves. */
+/**
+ * A path that names no resource the server serves: no handler is registered for it, so the real
+ * server's Go HTTP mux answers with its plain-text 404, not a Status.
+ */
 export function pathNotFound(): KubeError {
-  return new KubeError({
-    message: 'the server could not find the requested resource',
-    reason: 'NotFound',
-    details: {},
-    code: 404,
-  });
+  return new KubeError(
+    {
+      message: 'the server could not find the requested resource',
+      reason: 'NotFound',
+      details: {},
+      code: 404,
+    },
+    {},
+    '404 page not found\n',
+  );
 }
 
 export function alreadyExists(gr: GroupResource, name: string): KubeError {
@@ -125,7 +145,7 @@ export function invalid(gk: { group: string; kind: string }, name: string, error
     message: `${qualifiedKind} "${name}" is invalid: ${joined}`,
     reason: 'Invalid',
     details: {
-      name,
+      ...(name === '' ? {} : { name }),
       ...(gk.group === '' ? {} : { group: gk.group }),
       kind: gk.kind,
       causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
@@ -187,11 +207,10 @@ export function internalError(why: string): KubeError {
   });
 }
 
-export function unsupportedMediaType(contentType: string, accepted: string[]): KubeError {
+export function unsupportedMediaType(accepted: string[]): KubeError {
   return new KubeError({
     message: `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
     reason: 'UnsupportedMediaType',
-    details: { causes: [{ reason: 'UnexpectedServerResponse', message: contentType }] },
     code: 415,
   });
 }
@@ -204,14 +223,22 @@ export function notAcceptable(): KubeError {
   });
 }
 
+/**
+ * How the real server names the manager an apply conflicts with: an Update manager also by the
+ * apiVersion it wrote and when (it might be a controller writing an older version), an Apply
+ * manager by name only.
+ */
+function conflictingManager(c: ApplyConflict): string {
+  let text = JSON.stringify(c.manager);
+  if (c.subresource !== '') text += ` with subresource ${JSON.stringify(c.subresource)}`;
+  if (c.operation === 'Apply') return text;
+  return c.time === '' ? `${text} using ${c.apiVersion}` : `${text} using ${c.apiVersion} at ${c.time}`;
+}
+
 /** The server-side apply conflict: one cause per conflicting field, naming the other manager. */
-export function applyConflict(
-  gr: GroupResource,
-  name: string,
-  conflicts: Array<{ manager: string; apiVersion: string; field: string }>,
-): KubeError {
+export function applyConflict(gr: GroupResource, name: string, conflicts: ApplyConflict[]): KubeError {
   const n = conflicts.length;
-  const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`);
+  const lines = conflicts.map((c) => `conflict with ${conflictingManager(c)}: ${c.field}`);
   const message =
     n === 1
       ? `Apply failed with 1 conflict: ${lines[0] ?? ''}`
@@ -223,7 +250,7 @@ export function applyConflict(
       ...details(gr, name),
       causes: conflicts.map((c) => ({
         reason: 'FieldManagerConflict',
-        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        message: `conflict with ${conflictingManager(c)}`,
         field: c.field,
       })),
     },

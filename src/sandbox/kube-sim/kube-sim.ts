@@ -399,6 +399,11 @@ function sendError(res: ServerResponse, error: KubeError): void {
     res.end();
     return;
   }
+  if (error.plainText !== undefined) {
+    res.writeHead(error.code, { 'Content-Type': 'text/plain; charset=utf-8', ...error.headers });
+    res.end(error.plainText);
+    return;
+  }
   res.writeHead(error.code, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-cache, private',

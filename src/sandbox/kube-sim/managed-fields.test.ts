@@ -112,7 +112,14 @@ describe('applyConfiguration', () => {
     trackUpdate(node, undefined, live, writer('kubectl-edit'));
     const result = apply(live, { ...base(), spec: { depth: 3 } }, 'ci');
     expect(result.conflicts).toEqual([
-      { manager: 'kubectl-edit', apiVersion: 'paiflow.dev/v1alpha1', field: '.spec.depth' },
+      {
+        manager: 'kubectl-edit',
+        operation: 'Update',
+        apiVersion: 'paiflow.dev/v1alpha1',
+        subresource: '',
+        time: '2025-01-01T00:00:00Z',
+        field: '.spec.depth',
+      },
     ]);
     const forced = apply(live, { ...base(), spec: { depth: 3 } }, 'ci', true);
     expect(forced.obj?.spec).toEqual({ depth: 3 });

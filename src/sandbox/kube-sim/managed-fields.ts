@@ -225,7 +225,11 @@ function removePath(node: SchemaNode, obj: unknown, path: FieldPath): void {
 /** One field another manager owns and an apply would change. */
 export interface ApplyConflict {
   manager: string;
+  operation: 'Apply' | 'Update';
   apiVersion: string;
+  subresource: string;
+  /** When the other manager last wrote, RFC 3339 ('' if unknown). */
+  time: string;
   field: string;
 }
 
@@ -270,7 +274,10 @@ export function applyConfiguration(input: {
   const conflicts = others.flatMap((o) =>
     [...intersection(o.set, changed)].map((key) => ({
       manager: o.manager,
+      operation: o.operation,
       apiVersion: o.apiVersion,
+      subresource: o.subresource,
+      time: o.time,
       field: describePath(parsePathKey(key)),
     })),
   );

@@ -62,9 +62,15 @@ export function finalizersOf(obj: KubeObject): string[] {
   return Array.isArray(finalizers) ? finalizers.filter((f): f is string => typeof f === 'string') : [];
 }
 
-/** Drops metadata fields ObjectMeta does not have, and empty maps/lists Go would omit. */
-export function pruneMetadata(obj: KubeObject): void {
+/**
+ * Drops metadata fields ObjectMeta does not have, and empty maps/lists Go would omit. Returns the
+ * unknown ones (`metadata.foo`), which field validation reports like any other unknown field.
+ */
+export function pruneMetadata(obj: KubeObject): string[] {
   const meta = metadataOf(obj);
+  const unknown = Object.keys(meta)
+    .filter((key) => !metadataFields.has(key))
+    .map((key) => `metadata.${key}`);
   for (const key of Object.keys(meta)) {
     const value = meta[key];
     const empty =
@@ -74,6 +80,7 @@ export function pruneMetadata(obj: KubeObject): void {
       (isRecord(value) && Object.keys(value).length === 0);
     if (!metadataFields.has(key) || (empty && key !== 'creationTimestamp')) Reflect.deleteProperty(meta, key);
   }
+  return unknown;
 }
 
 const generateNameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';

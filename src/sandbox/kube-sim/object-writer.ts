@@ -117,14 +117,16 @@ export class ObjectWriter {
     obj: KubeObject,
     old: KubeObject | undefined,
     options: WriteOptions,
+    unknownMetadata: string[],
   ): { obj: KubeObject; warnings: string[] } {
     const admission = type.admit({
       obj,
       ...(old ? { oldObj: old } : {}),
       fieldValidation: options.fieldValidation,
     });
-    if (admission.unknownFields.length > 0 && options.fieldValidation === 'Strict') {
-      throw badRequest(formatStrictDecodingMessage(type.kind, type.version, admission.unknownFields));
+    const unknownFields = [...unknownMetadata, ...admission.unknownFields].sort();
+    if (unknownFields.length > 0 && options.fieldValidation === 'Strict') {
+      throw badRequest(formatStrictDecodingMessage(type.kind, type.version, unknownFields));
     }
     const result = admission.obj;
     const errors: FieldError[] = [
@@ -144,7 +146,7 @@ export class ObjectWriter {
     }
     if (errors.length > 0) throw invalid(groupKind(type), nameOf(result), errors);
     const warnings =
-      options.fieldValidation === 'Warn' ? admission.unknownFields.map((f) => `unknown field "${f}"`) : [];
+      options.fieldValidation === 'Warn' ? unknownFields.map((f) => `unknown field "${f}"`) : [];
     return { obj: result, warnings };
   }
 
@@ -177,10 +179,10 @@ export class ObjectWriter {
     delete meta.selfLink;
     if (type.generation) meta.generation = 1;
     else delete meta.generation;
-    pruneMetadata(obj);
+    const unknownMetadata = pruneMetadata(obj);
     type.prepareForCreate(obj);
     this.#checkNamespace(type, namespace, nameOf(obj));
-    const { obj: admitted, warnings } = this.#admit(type, obj, undefined, options);
+    const { obj: admitted, warnings } = this.#admit(type, obj, undefined, options, unknownMetadata);
     if (options.applied !== true) {
       trackUpdate(schemaNodeOf(type), undefined, admitted, this.#writer(type, options, now));
     }
@@ -262,11 +264,13 @@ export class ObjectWriter {
     }
     const rv = stringField(meta, 'resourceVersion');
     if (rv === '' && options.requireResourceVersion && !type.allowUnconditionalUpdate) {
-      throw invalid(groupKind(type), name, [
+      // The generic store names the kind it can type, and the resource for unstructured objects.
+      const qualified = type.typed ? groupKind(type) : { group: type.group, kind: type.plural };
+      throw invalid(qualified, name, [
         {
           reason: 'FieldValueInvalid',
           field: 'metadata.resourceVersion',
-          message: 'Invalid value: 0x0: must be specified for an update',
+          message: 'Invalid value: 0: must be specified for an update',
         },
       ]);
     }
@@ -308,8 +312,8 @@ export class ObjectWriter {
       type.prepareForUpdate(next, old);
     }
     metadataOf(next).resourceVersion = oldMeta.resourceVersion;
-    pruneMetadata(next);
-    const { obj: admitted, warnings } = this.#admit(type, next, old, options);
+    const unknownMetadata = pruneMetadata(next);
+    const { obj: admitted, warnings } = this.#admit(type, next, old, options, unknownMetadata);
     const admittedMeta = metadataOf(admitted);
     if (type.generation && !deepEqual(generationContent(admitted, type), generationContent(old, type))) {
       admittedMeta.generation = (typeof oldMeta.generation === 'number' ? oldMeta.generation : 0) + 1;
@@ -322,8 +326,9 @@ export class ObjectWriter {
 
     if (admittedMeta.deletionTimestamp !== undefined && finalizersOf(admitted).length === 0) {
       if (options.dryRun) return { object: admitted, warnings, code: 200 };
-      const deleted = this.#store.delete(type.bucket, key);
-      return { object: deleted === undefined ? admitted : type.toServed(deleted), warnings, code: 200 };
+      // The real server answers with the object as this update left it, then deletes it.
+      this.#store.delete(type.bucket, key);
+      return { object: admitted, warnings, code: 200 };
     }
     if (deepEqual(admitted, old) || options.dryRun)
       return { object: options.dryRun ? admitted : old, warnings, code: 200 };
@@ -345,22 +350,23 @@ export class ObjectWriter {
       finalizers?: string[];
     },
   ): { object: KubeObject; gone: boolean } {
-    const gr = { group: type.group, resource: type.plural };
     const old = this.current(type, namespace, name);
     const meta = metadataOf(old);
     const pre = options.preconditions ?? {};
+    // rest.BeforeDelete checks the preconditions first and names the kind where a resource goes.
+    const gk = { group: type.group, resource: type.kind };
     if (pre.uid !== undefined && pre.uid !== meta.uid) {
       throw conflict(
-        gr,
+        gk,
         name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(meta.uid)}`,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${String(meta.uid)}). The object might have been deleted and then recreated`,
       );
     }
     if (pre.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
       throw conflict(
-        gr,
+        gk,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(meta.resourceVersion)}`,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${String(meta.resourceVersion)}). The object might have been modified`,
       );
     }
     const key = storeKey(type.namespaced ? namespace : '', name);

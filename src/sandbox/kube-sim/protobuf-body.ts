@@ -126,10 +126,7 @@ const decoders: Record<string, (bytes: Uint8Array) => KubeObject> = {
 export function decodeProtobufObject(body: Buffer): KubeObject {
   const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
   if (body.length < 4 || !body.subarray(0, 4).equals(magic)) {
-    throw unsupportedMediaType('application/vnd.kubernetes.protobuf', [
-      'application/json',
-      'application/yaml',
-    ]);
+    throw unsupportedMediaType(['application/json', 'application/yaml']);
   }
   let apiVersion = '';
   let kind = '';
@@ -151,10 +148,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   });
   const decode = decoders[`${apiVersion}/${kind}`];
   if (decode === undefined) {
-    throw unsupportedMediaType('application/vnd.kubernetes.protobuf', [
-      'application/json',
-      'application/yaml',
-    ]);
+    throw unsupportedMediaType(['application/json', 'application/yaml']);
   }
   return decode(raw);
 }

@@ -36,6 +36,8 @@ export interface ResourceType {
   readonly shortNames: string[];
   readonly categories: string[];
   readonly verbs: string[];
+  /** Discovery's storageVersionHash, where kube-sim knows the real one (custom resources). */
+  readonly storageVersionHash?: string;
   /** Whether `/status` is served (and the main resource ignores status). */
   readonly statusSubresource: boolean;
   /** Storage shared by every version of the kind (core and events.k8s.io Events share one). */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { nameColumn } from '../builtin-table.ts';
 import type { BuiltinDefinition } from '../builtin-type.ts';
 import type { FieldError } from '../errors.ts';
@@ -121,6 +122,7 @@ function validate(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
       errors.push(requiredValue(`spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
     }
   });
+  errors.push(...validateRootMetadata(versions));
   if (old !== undefined) {
     const oldSpec = record(old.spec);
     if (oldSpec.group !== spec.group)
@@ -132,6 +134,42 @@ function validate(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
       errors.push(forbiddenValue('spec.names.plural', 'field is immutable'));
   }
   return errors;
+}
+
+/**
+ * The real server's structural-schema rule for `metadata` at the root: it may restrict only
+ * `name` and `generateName` (which the server checks itself); anything else, even a description,
+ * is refused, because metadata's schema is implied. When every version has the same schema the
+ * server reports it at `spec.validation` (its internal version hoists a shared schema there).
+ */
+function validateRootMetadata(versions: Array<Record<string, unknown>>): FieldError[] {
+  const schemas = versions.map((v) => record(record(v.schema).openAPIV3Schema));
+  const [first] = schemas;
+  const checked =
+    first !== undefined && schemas.every((schema) => isDeepStrictEqual(schema, first))
+      ? [{ schema: first, path: 'spec.validation.openAPIV3Schema' }]
+      : schemas.map((schema, i) => ({ schema, path: `spec.versions[${i}].schema.openAPIV3Schema` }));
+  return checked
+    .filter(
+      ({ schema }) =>
+        isRecord(record(schema.properties).metadata) &&
+        !onlyNames(record(record(schema.properties).metadata)),
+    )
+    .map(({ path }) =>
+      forbiddenValue(
+        `${path}.properties[metadata]`,
+        'must not specify anything other than name and generateName, but metadata is implicitly specified',
+      ),
+    );
+}
+
+function onlyNames(metadata: Record<string, unknown>): boolean {
+  const properties = Object.keys(record(metadata.properties));
+  const namesOnly =
+    properties.length > 0 && properties.every((name) => name === 'name' || name === 'generateName');
+  return Object.keys(metadata).every(
+    (key) => key === 'type' || key === 'default' || (key === 'properties' && namesOnly),
+  );
 }
 
 /** The CRD's typed view, once it has passed validation. */

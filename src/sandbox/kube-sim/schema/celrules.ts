@@ -2,7 +2,17 @@ import { isCelError, parse, plan } from '@bufbuild/cel';
 import type { CelEnv, CelInput, CelValue } from '@bufbuild/cel';
 
 import { kubernetesCelEnv, optionalOf, toCelValue } from './celenv.ts';
-import { child, duplicate, errorBody, forbidden, index, invalid, key, required } from './fielderrors.ts';
+import {
+  child,
+  duplicate,
+  errorBody,
+  forbidden,
+  index,
+  invalid,
+  key,
+  omitValue,
+  required,
+} from './fielderrors.ts';
 import type { FieldError } from './fielderrors.ts';
 import { deepEqual, isObject } from './json.ts';
 import type { JSONSchemaProps, ValidationRule } from './types.ts';
@@ -113,6 +123,8 @@ function evaluate(env: CelEnv, expr: string, bindings: Record<string, CelInput>)
 
 /** cel-go's wording for the runtime errors users see most. */
 function celMessage(message: string): string {
+  if (message.startsWith('Failed to parse duration'))
+    return "type conversion error from 'string' to 'google.protobuf.Duration'";
   return message.replace(/^field not found: /, 'no such key: ');
 }
 
@@ -164,10 +176,13 @@ function evaluateRules(
       continue;
     }
     if (result.value === true) continue;
+    // A failed rule shows the value itself (checked against kube-apiserver 1.37), but not a whole
+    // object or list.
+    const shown = isObject(v) || Array.isArray(v) ? omitValue : v;
     const error = ruleError(
       rule,
       at(fieldPathOf(path, s, rule.fieldPath)),
-      typeName,
+      shown,
       messageOf(rule, out.env, bindings),
     );
     if (!transition && unchanged) out.warnings.push(`${error.field}: ${errorBody(error)}`);
@@ -187,16 +202,16 @@ function messageOf(rule: ValidationRule, env: CelEnv, bindings: Record<string, C
   return ruleMessageOrDefault(rule);
 }
 
-function ruleError(rule: ValidationRule, path: string, typeName: string, detail: string): FieldError {
+function ruleError(rule: ValidationRule, path: string, badValue: unknown, detail: string): FieldError {
   switch (rule.reason) {
     case 'FieldValueForbidden':
       return forbidden(path, detail);
     case 'FieldValueRequired':
       return required(path, detail);
     case 'FieldValueDuplicate':
-      return duplicate(path, typeName);
+      return duplicate(path, badValue);
     default:
-      return invalid(path, typeName, detail);
+      return invalid(path, badValue, detail);
   }
 }
 

@@ -63,7 +63,9 @@ export function errorBody(e: FieldError): string {
 }
 
 function renderBadValue(v: unknown): string {
-  if (v === null || v === undefined) return goQuote('null');
+  // field.Error renders a nil bad value as a bare null in the Kubernetes we test against (1.37);
+  // older releases quoted it.
+  if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'number') return goNumber(v);
   if (typeof v === 'boolean') return String(v);

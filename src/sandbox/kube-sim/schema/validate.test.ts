@@ -37,7 +37,7 @@ const typeInvalid = (field: string, message: string): Cause => ({
 });
 const notChecked = invalid(
   '<nil>',
-  'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
 );
 
 function causes(input: AdmitInput): Cause[] {
@@ -684,22 +684,22 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
     {
       name: 'message with the schema type as value',
       spec: { nodeId: 'n1' },
-      want: [invalid('spec.nodeId', 'Invalid value: "string": must start with node-')],
+      want: [invalid('spec.nodeId', 'Invalid value: "n1": must start with node-')],
     },
     {
       name: 'no message: failed rule, integers are CEL ints',
       spec: { depth: 6 },
-      want: [invalid('spec.depth', 'Invalid value: "integer": failed rule: self <= 5')],
+      want: [invalid('spec.depth', 'Invalid value: 6: failed rule: self <= 5')],
     },
     {
       name: 'messageExpression',
       spec: { ratio: 0.25 },
-      want: [invalid('spec.ratio', 'Invalid value: "number": ratio 0.25 too small')],
+      want: [invalid('spec.ratio', 'Invalid value: 0.25: ratio 0.25 too small')],
     },
     {
       name: 'failing messageExpression falls back to message',
       spec: { region: 'x' },
-      want: [invalid('spec.region', 'Invalid value: "string": region must not be x')],
+      want: [invalid('spec.region', 'Invalid value: "x": region must not be x')],
     },
     {
       name: 'timestamps, durations, fieldPath and reason',
@@ -707,14 +707,14 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
         window: { startedAt: '2024-01-02T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z', timeout: '2h' },
       },
       want: [
-        invalid('spec.window.finishedAt', 'Invalid value: "object": finishedAt before startedAt'),
+        invalid('spec.window.finishedAt', 'Invalid value: finishedAt before startedAt'),
         { reason: 'FieldValueForbidden', field: 'spec.window', message: 'Forbidden: timeout too long' },
       ],
     },
     {
       name: 'list functions',
       spec: { tags: ['b', 'a'] },
-      want: [invalid('spec.tags', 'Invalid value: "array": tags must be sorted')],
+      want: [invalid('spec.tags', 'Invalid value: tags must be sorted')],
     },
     {
       name: 'maps and reason Required',
@@ -726,7 +726,7 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
     {
       name: 'escaped property names',
       spec: { keyed: { namespace: 'a', 'node-pool': 'b' } },
-      want: [invalid('spec.keyed', 'Invalid value: "object": names differ')],
+      want: [invalid('spec.keyed', 'Invalid value: names differ')],
     },
     {
       name: 'evaluation errors',
@@ -740,7 +740,7 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
       name: 'transition rule on update',
       spec: { pipelineRunId: 'b' },
       old: { pipelineRunId: 'a' },
-      want: [invalid('spec.pipelineRunId', 'Invalid value: "string": pipelineRunId is immutable')],
+      want: [invalid('spec.pipelineRunId', 'Invalid value: "b": pipelineRunId is immutable')],
     },
     {
       name: 'transition rule without old value of the field',
@@ -763,8 +763,8 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
         ],
       },
       want: [
-        invalid('spec.children[0].status', 'Invalid value: "string": status cannot leave Succeeded'),
-        invalid('spec.children[1].status', 'Invalid value: "string": status cannot leave Succeeded'),
+        invalid('spec.children[0].status', 'Invalid value: "Running": status cannot leave Succeeded'),
+        invalid('spec.children[1].status', 'Invalid value: "Failed": status cannot leave Succeeded'),
       ],
     },
     {
@@ -783,16 +783,16 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
       old: { optional: { name: 'a' }, credentials: { name: 'c' } },
       // In the order of the object's keys (the real server's order is Go's random map order).
       want: [
-        invalid('spec.optional', 'Invalid value: "object": name required'),
-        invalid('spec.credentials', 'Invalid value: "object": credentials are immutable'),
+        invalid('spec.optional', 'Invalid value: name required'),
+        invalid('spec.credentials', 'Invalid value: credentials are immutable'),
       ],
     },
     {
       name: 'unchanged values ratchet non-transition rules into warnings',
       spec: { nodeId: 'n1', depth: 7 },
       old: { nodeId: 'n1', depth: 6 },
-      want: [invalid('spec.depth', 'Invalid value: "integer": failed rule: self <= 5')],
-      warnings: ['spec.nodeId: Invalid value: "string": must start with node-'],
+      want: [invalid('spec.depth', 'Invalid value: 7: failed rule: self <= 5')],
+      warnings: ['spec.nodeId: Invalid value: "n1": must start with node-'],
     },
   ];
   it.each(table)('$name', ({ spec, old, want, warnings = [] }) => {
@@ -804,7 +804,7 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
   it('evaluates root rules with apiVersion, kind and metadata.name', () => {
     // The root's field path is nil in the real server, which prints as <nil>.
     expect(causes({ schema, obj: { ...cr({}), metadata: { name: 'y' } } })).toEqual([
-      invalid('<nil>', 'Invalid value: "object": root rule'),
+      invalid('<nil>', 'Invalid value: root rule'),
     ]);
   });
 
@@ -833,7 +833,7 @@ describe('admitCustomResource: CEL x-kubernetes-validations', () => {
     );
     expect(causes({ schema: s, obj: cr({ depth: 2, nodeId: 'y' }) })).toEqual([
       invalid('spec.depth', 'Invalid value: 2: spec.depth in body should be less than or equal to 1'),
-      invalid('spec.nodeId', `Invalid value: "string": failed rule: self == 'x'`),
+      invalid('spec.nodeId', `Invalid value: "y": failed rule: self == 'x'`),
     ]);
   });
 });

@@ -65,7 +65,7 @@ function hasRules(s: JSONSchemaProps | undefined): boolean {
  * formats, enum, bounds, pattern, lengths, required, nullable, int-or-string), embedded resources,
  * list-type set/map uniqueness, and finally the CEL `x-kubernetes-validations` — unless an earlier
  * error is of a blocking kind (unsupported value, required, too long, too many, wrong type), in
- * which case the server reports `<nil>: Invalid value: "null": some validation rules were not
+ * which case the server reports `<nil>: Invalid value: null: some validation rules were not
  * checked ...` instead. On update (`oldObj`), transition rules see `oldSelf` and validation ratchets
  * unchanged values. Root `apiVersion`, `kind` and `metadata` are the caller's (name, namespace,
  * labels... validation and metadata pruning are not done here).
