@@ -19,13 +19,7 @@ import {
   waitForResource,
   type Environment,
 } from '../support/environment.ts';
-import {
-  eventually,
-  hasPrometheus,
-  PROMETHEUS_HINT,
-  PrometheusServer,
-  type InstantSample,
-} from '../support/prometheus.ts';
+import { eventually, prometheusTool, PrometheusServer, type InstantSample } from '../support/prometheus.ts';
 import { applyManifests, METRICS_RBAC, metricsReaderToken } from '../support/metrics-access.ts';
 import {
   describeWithKubeApiServer,
@@ -54,12 +48,10 @@ const WANT_PHASE: Record<string, string> = { quick: 'Succeeded', broken: 'Failed
 // Past the quick and the failing node's end, long before the long one's.
 const PAI_TIME_MS = 5 * 60_000;
 
-const installed = hasPrometheus();
-
 // The controller itself runs against kube-sim (test/support/environment.ts); a real API server
 // reviews the scrapes, as it would in a cluster.
-(installed ? describeWithKubeApiServer : describe.skip)(
-  `Prometheus scraping the controller${installed ? '' : ` (skipped: ${PROMETHEUS_HINT})`}`,
+describeWithKubeApiServer(
+  'Prometheus scraping the controller',
   () => {
     let env: Environment | undefined;
     let prometheus: PrometheusServer | undefined;
@@ -233,6 +225,7 @@ const installed = hasPrometheus();
       return env;
     }
   },
+  [prometheusTool()],
 );
 
 /** Waits until `expr` returns samples; resolves with them. */

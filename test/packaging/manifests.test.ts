@@ -5,14 +5,14 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
-import { kubectlBinary } from '../support/kubectl-binary.ts';
+import { describeWithTools, KUBECTL_VERSIONS, kubectlPath, kubectlTool } from '../support/tools.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
 
 /**
  * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
  * Component), every object validated against its Kubernetes schema (kubernetes-models,
  * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and every object
- * applied with the real kubectl (1.27 and 1.33, the oldest and newest supported) to kube-sim.
+ * applied with every supported real kubectl (1.27 .. 1.35) to kube-sim.
  */
 
 interface Result {
@@ -24,7 +24,7 @@ interface Result {
 const root = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
 
-function kubectl(args: string[], input?: string, binary = 'kubectl'): Promise<Result> {
+function kubectl(args: string[], input?: string, binary = kubectlPath()): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
       binary,
@@ -323,16 +323,16 @@ function resourceArg(o: KubeObject): string {
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-for (const version of ['1.27', '1.33']) {
-  const binary = kubectlBinary(version);
-  (binary === undefined ? describe.skip : describe)(`kubectl ${version} apply to kube-sim`, () => {
+for (const version of KUBECTL_VERSIONS) {
+  const tool = kubectlTool(version);
+  describeWithTools(`kubectl ${version} apply to kube-sim`, [tool], () => {
     let sim: KubeSim;
     let kubeconfig: string;
     const cluster = (args: string[], input?: string): Promise<Result> =>
       kubectl(
         ['--kubeconfig', kubeconfig, '--cache-dir', join(work, `cache-${version}`), ...args],
         input,
-        binary,
+        tool.path,
       );
 
     beforeAll(async () => {
