@@ -234,6 +234,42 @@ for (const version of KUBECTL_VERSIONS) {
       expect(immutable.stderr).toMatch(/spec: Invalid value: pipelineRunId is immutable/);
     });
 
+    // Found by `kubectl apply -f crd.yaml` then `kubectl apply --server-side -f crd.yaml` twice: the
+    // first server-side apply migrates the client-side owner's fields (parents included) into
+    // kubectl's Apply entry, and the second one removed the whole spec ("spec.group: Required value").
+    it('applies a CRD client-side, then server-side again and again, then client-side', async () => {
+      const crd = manifest('widgets-crd', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com', labels: { app: 'widgets' } },
+        spec: {
+          group: 'example.com',
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      });
+      expect(await ok('apply', '-f', crd)).toContain('widgets.example.com created');
+      for (let i = 0; i < 3; i++) {
+        const applied = await kubectl('apply', '--server-side', '-f', crd);
+        expect({ i, ...applied }).toMatchObject({ code: 0, stderr: '' });
+        expect(applied.stdout).toContain('widgets.example.com serverside-applied');
+      }
+      const owned = await getJson('crd', 'widgets.example.com', '--show-managed-fields');
+      expect(owned.spec).toMatchObject({ group: 'example.com', scope: 'Namespaced' });
+      expect(owned.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toContain(
+        'kubectl/Apply',
+      );
+      expect(await ok('apply', '-f', crd)).toContain('widgets.example.com unchanged');
+    });
+
     it('creates namespaces and secrets with the typed (protobuf) clients and deletes', async () => {
       expect(await ok('create', 'namespace', 'team')).toContain('namespace/team created');
       expect(
