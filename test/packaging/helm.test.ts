@@ -7,6 +7,7 @@ import Ajv from 'ajv';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { type KubeObject, schemaProblems } from './k8s-validate.ts';
 import { runCommand } from '../../src/cli/commands/run.ts';
+import { kubectlPath } from '../support/tools.ts';
 
 /**
  * The Helm chart charts/paiflow-controller, checked WITHOUT Helm: no Helm binary exists here, so
@@ -73,7 +74,7 @@ async function helmRender(valueFiles: string[] = []): Promise<KubeObject[]> {
 }
 
 async function kustomize(dir: string): Promise<KubeObject[]> {
-  const result = await run('kubectl', ['kustomize', dir], { HOME: work });
+  const result = await run(kubectlPath(), ['kustomize', dir], { HOME: work });
   expect({ dir, ...result }).toMatchObject({ code: 0 });
   return parseAllDocuments(result.stdout).map((doc) => doc.toJSON() as KubeObject);
 }
@@ -198,11 +199,13 @@ describe('values.schema.json', () => {
       expect(built).toMatchObject({ code: 0 });
       const values = join(work, 'overrides.yaml');
       writeFileSync(values, stringify(overrides));
-      [defaults, overridden, deploy] = await Promise.all([
+      const [d, o, base, monitoring] = await Promise.all([
         helmRender(),
         helmRender([values]),
         kustomize('deploy'),
+        kustomize('deploy/monitoring'),
       ]);
+      [defaults, overridden, deploy] = [d, o, [...base, ...monitoring]];
     }, 120_000);
 
     it('every object of both renders validates against its schema', () => {
