@@ -1,86 +1,36 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import Ajv from 'ajv';
-import { parse, parseAllDocuments, stringify } from 'yaml';
-import { type KubeObject, schemaProblems } from './k8s-validate.ts';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { stringify } from 'yaml';
 import { runCommand } from '../../src/cli/commands/run.ts';
-import { kubectlPath } from '../support/tools.ts';
+import { describeWithTools, HELM_VERSIONS, helmTool, kubectlTool } from '../support/tools.ts';
+import { overrides } from './chart-values.ts';
+import { chart, objectsOf, ok, root, runTool } from './helm.ts';
+import { type KubeObject, schemaProblems } from './k8s-validate.ts';
 
 /**
- * The Helm chart charts/paiflow-controller, checked WITHOUT Helm: no Helm binary exists here, so
- * test/packaging/helm-render (Go text/template + sprig from Debian's packages, plus Helm's include,
- * tpl, toYaml, fromYaml, required and .Files.Get) renders the templates. This is a smoke test of the
- * templates, not Helm: no `helm lint`, no schema check by Helm, no hooks, no install.
+ * The Helm chart with the real Helm 3 and Helm 4: `helm lint --strict`, `helm template` with the
+ * defaults and with every switch turned, each object validated against its Kubernetes schema and
+ * compared object by object with `kubectl kustomize deploy` (and deploy/namespaced, deploy/monitoring)
+ * so that the chart and deploy/ cannot drift apart; values that would crash-loop the controller
+ * refused with the field named; the chart as a dependency of an umbrella chart with global values.
  *
- * The rendered objects are validated against their Kubernetes schemas, and compared object by object
- * with `kubectl kustomize deploy` (and deploy/namespaced, deploy/monitoring) so that the chart and
- * deploy/ cannot drift apart. Differences by design:
- *   - the chart has no Namespace (`helm install --create-namespace`), and its CRD is crds/crd.yaml,
- *     which Helm applies untemplated (checked identical to deploy/crd.yaml);
- *   - ServiceMonitor and PrometheusRule are off by default (they need prometheus-operator's CRDs);
- *     with them on they equal deploy/'s;
- *   - the chart adds Helm's labels (helm.sh/chart, app.kubernetes.io/instance, managed-by, version),
- *     app.kubernetes.io/instance also in the selectors (two releases must not select each other),
- *     and an optional Grafana dashboard ConfigMap.
+ * Differences with deploy/ by design:
+ *   - no Namespace (`helm install --create-namespace`); the CRD is crds/crd.yaml, which Helm applies
+ *     untemplated (chart.test.ts checks it equals deploy/crd.yaml);
+ *   - ServiceMonitor and PrometheusRule are off by default, like deploy/monitoring; with them on they
+ *     equal deploy/monitoring's;
+ *   - Helm's labels (helm.sh/chart, app.kubernetes.io/instance, managed-by, version), instance also in
+ *     the selectors (two releases must not select each other's pods), and an optional dashboard ConfigMap.
  */
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const work = mkdtempSync(join(tmpdir(), 'paiflow-helm-template-'));
+const kubectl = kubectlTool();
 
-const root = new URL('../../', import.meta.url).pathname;
-const chart = join(root, 'charts/paiflow-controller');
-const sprigSources = '/usr/share/gocode/src/github.com/Masterminds/sprig';
-const work = mkdtempSync(join(tmpdir(), 'paiflow-helm-'));
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
-
-const onPath = (name: string): boolean =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, name)));
-
-/** Why the renderer cannot be built here, or undefined when it can. */
-const missing = !onPath('go')
-  ? 'no `go` on PATH (apt-get install golang-go)'
-  : !existsSync(sprigSources)
-    ? `no sprig sources at ${sprigSources} (apt-get install golang-github-masterminds-sprig-dev)`
-    : undefined;
-
-const renderer = join(work, 'helm-render');
-
-async function helmRender(valueFiles: string[] = []): Promise<KubeObject[]> {
-  const result = await run(renderer, [...valueFiles.flatMap((f) => ['-f', f]), chart]);
-  expect({ valueFiles, ...result }).toMatchObject({ code: 0 });
-  return parseAllDocuments(result.stdout).map((doc) => doc.toJSON() as KubeObject);
-}
-
-async function kustomize(dir: string): Promise<KubeObject[]> {
-  const result = await run(kubectlPath(), ['kustomize', dir], { HOME: work });
-  expect({ dir, ...result }).toMatchObject({ code: 0 });
-  return parseAllDocuments(result.stdout).map((doc) => doc.toJSON() as KubeObject);
-}
-
-const readYaml = (path: string): KubeObject[] =>
-  parseAllDocuments(readFileSync(join(root, path), 'utf8')).map((doc) => doc.toJSON() as KubeObject);
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
 
 /** Labels Helm charts add; dropped everywhere (labels and selectors) before comparing with deploy/. */
 const helmLabels = [
@@ -105,29 +55,7 @@ const key = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/
 const keys = (objects: KubeObject[]): string[] => objects.map(key).sort();
 const byKey = (objects: KubeObject[], k: string): KubeObject | undefined => objects.find((o) => key(o) === k);
 
-/** The second values file: every switch away from its default. */
-const overrides = {
-  watchNamespaces: ['team-a', 'team-b'],
-  credentials: { existingSecret: 'paiflow-credentials' },
-  serviceAccount: { annotations: { 'pod-identity.alibabacloud.com/role-name': 'paiflow' } },
-  controller: {
-    region: 'cn-hangzhou',
-    defaultPollInterval: '1m',
-    qps: 5,
-    burst: 10,
-    endpointAllowList: ['*.aliyuncs.com', 'paiflow.example.com:8443'],
-    logLevel: 'debug',
-  },
-  extraArgs: ['--paiflow-timeout=20s'],
-  extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
-  proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },
-  paiflowCaBundle: { configMap: 'corp-ca' },
-  nodeSelector: { 'kubernetes.io/os': 'linux' },
-  tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ops', effect: 'NoSchedule' }],
-  serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
-  prometheusRule: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
-  dashboard: { enabled: true, annotations: { grafana_folder: 'PAI' } },
-};
+const readYaml = (path: string): KubeObject[] => objectsOf(readFileSync(join(root, path), 'utf8'));
 
 interface Container {
   args?: string[];
@@ -139,74 +67,35 @@ const container = (objects: KubeObject[]): Container => {
   return spec?.template.spec.containers[0] ?? {};
 };
 
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-});
-
-describe('chart files that must equal deploy/', () => {
-  it.each([
-    { chartFile: 'crds/crd.yaml', deployFile: 'deploy/crd.yaml' },
-    { chartFile: 'files/dashboard.json', deployFile: 'deploy/monitoring/dashboard.json' },
-    { chartFile: 'files/prometheusrule.yaml', deployFile: 'deploy/monitoring/prometheusrule.yaml' },
-  ])('$chartFile equals $deployFile', ({ chartFile, deployFile }) => {
-    expect(readFileSync(join(chart, chartFile), 'utf8')).toBe(readFileSync(join(root, deployFile), 'utf8'));
-  });
-
-  it('Chart.yaml is apiVersion v2, version and appVersion 0.1.0', () => {
-    expect(parse(readFileSync(join(chart, 'Chart.yaml'), 'utf8'))).toMatchObject({
-      apiVersion: 'v2',
-      name: 'paiflow-controller',
-      version: '0.1.0',
-      appVersion: '0.1.0',
-    });
-  });
-});
-
-describe('values.schema.json', () => {
-  const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8')) as object;
-  const check = new Ajv({ allErrors: true }).compile(schema);
-  it.each([
-    {
-      name: 'values.yaml',
-      values: parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as unknown,
-      want: true,
-    },
-    { name: 'the overrides', values: overrides, want: true },
-    { name: 'two replicas', values: { replicaCount: 2 }, want: false },
-    { name: 'an unknown value', values: { replicas: 1 }, want: false },
-    { name: 'a bad log format', values: { controller: { logFormat: 'xml' } }, want: false },
-    { name: 'a bad namespace name', values: { watchNamespaces: ['Team_A'] }, want: false },
-  ])('$name: valid=$want', ({ values, want }) => {
-    expect({ valid: check(values), errors: check.errors }).toMatchObject({ valid: want });
-  });
-});
-
-(missing === undefined ? describe : describe.skip)(
-  `rendered by helm-render (Go text/template + sprig, not Helm)${missing === undefined ? '' : ` — SKIPPED: ${missing}`}`,
-  () => {
+for (const major of HELM_VERSIONS) {
+  const helmFound = helmTool(major);
+  describeWithTools(`Helm ${major}`, [helmFound, kubectl], () => {
+    const helm = helmFound.path ?? 'helm-missing'; // never run: describeWithTools skips or fails first
+    const home = join(work, `helm-${major}`);
+    const overridesFile = join(work, 'overrides.yaml');
     let defaults: KubeObject[];
     let overridden: KubeObject[];
     let deploy: KubeObject[];
 
     beforeAll(async () => {
-      // GOPATH mode against Debian's Go sources: nothing is downloaded (tooling reference).
-      const built = await run(
-        'go',
-        ['build', '-o', renderer, '.'],
-        { GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '' },
-        join(root, 'test/packaging/helm-render'),
-      );
-      expect(built).toMatchObject({ code: 0 });
-      const values = join(work, 'overrides.yaml');
-      writeFileSync(values, stringify(overrides));
+      writeFileSync(overridesFile, stringify(overrides));
+      // The release is named like deploy/'s objects, and in their namespace, so that they compare.
+      const template = (args: string[]): Promise<string> =>
+        ok(helm, ['template', 'paiflow-controller', chart, '-n', 'paiflow-system', ...args], home);
+      const kustomize = (dir: string): Promise<string> => ok(kubectl.path ?? '', ['kustomize', dir], home);
       const [d, o, base, monitoring] = await Promise.all([
-        helmRender(),
-        helmRender([values]),
+        template([]),
+        template(['-f', overridesFile]),
         kustomize('deploy'),
         kustomize('deploy/monitoring'),
       ]);
-      [defaults, overridden, deploy] = [d, o, [...base, ...monitoring]];
+      [defaults, overridden, deploy] = [objectsOf(d), objectsOf(o), objectsOf(base + '\n---\n' + monitoring)];
     }, 120_000);
+
+    it('lints --strict with the default values and with every switch turned', async () => {
+      await ok(helm, ['lint', '--strict', chart], home);
+      await ok(helm, ['lint', '--strict', chart, '-f', overridesFile], home);
+    });
 
     it('every object of both renders validates against its schema', () => {
       expect(defaults.length).toBeGreaterThan(0);
@@ -312,5 +201,66 @@ describe('values.schema.json', () => {
       expect(data['paiflow-controller.json']).toBe(readFileSync(join(chart, 'files/dashboard.json'), 'utf8'));
       expect(defaults.find((o) => o.kind === 'ConfigMap')).toBeUndefined();
     });
-  },
-);
+
+    it.each([
+      { set: 'controller.defaultPollInterval=5x', field: /controller[./]defaultPollInterval/ },
+      { set: 'controller.qps=-1', field: /controller[./]qps/ },
+      { set: 'controller.labelSelector=a in (', field: /controller[./]labelSelector/ },
+      { set: 'replicaCount=2', field: /replicaCount/ },
+    ])('refuses --set $set, naming the field', async ({ set, field }) => {
+      const result = await runTool(helm, ['template', 'x', chart, '--set', set], home);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("values don't meet the specifications of the schema");
+      expect(result.stderr).toMatch(field);
+    });
+
+    it('works as a dependency of an umbrella chart that has global values', async () => {
+      const umbrella = join(work, `umbrella-${major}`);
+      mkdirSync(join(umbrella, 'templates'), { recursive: true });
+      // The umbrella's own object, reading the global value its dependencies receive too.
+      writeFileSync(
+        join(umbrella, 'templates', 'settings.yaml'),
+        [
+          'apiVersion: v1',
+          'kind: ConfigMap',
+          'metadata:',
+          '  name: platform-settings',
+          'data:',
+          '  registry: {{ .Values.global.imageRegistry | quote }}',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(umbrella, 'Chart.yaml'),
+        stringify({
+          apiVersion: 'v2',
+          name: 'platform',
+          version: '1.0.0',
+          dependencies: [{ name: 'paiflow-controller', version: '0.1.0', repository: `file://${chart}` }],
+        }),
+      );
+      writeFileSync(
+        join(umbrella, 'values.yaml'),
+        stringify({
+          global: { imageRegistry: 'registry.example.com', imagePullSecrets: [] },
+          'paiflow-controller': { controller: { region: 'cn-shanghai' } },
+        }),
+      );
+      await ok(helm, ['dependency', 'update', umbrella], home);
+      await ok(helm, ['lint', '--strict', umbrella], home);
+      const rendered = objectsOf(await ok(helm, ['template', 'platform', umbrella, '-n', 'ml'], home));
+      expect(container(rendered).env).toContainEqual({
+        name: 'PAIFLOW_DEFAULT_REGION',
+        value: 'cn-shanghai',
+      });
+      // The subchart's schema still refuses what would crash the controller.
+      const bad = await runTool(
+        helm,
+        ['template', 'platform', umbrella, '--set', 'paiflow-controller.controller.qps=-1'],
+        home,
+      );
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/controller[./]qps/);
+    });
+  });
+}
