@@ -1,6 +1,7 @@
 /**
  * A real Prometheus (the Debian package) scrapes the controller, as the ServiceMonitor would
- * (job="paiflow-controller", honor_labels; over HTTPS with its ServiceAccount's token, which the
+ * (job="paiflow-controller", the target in namespace paiflow-system, the ServiceMonitor's
+ * metricRelabelings; over HTTPS with its ServiceAccount's token, which the
  * controller has a real kube-apiserver review: the metrics-reader ClusterRole of deploy/rbac bound to
  * it, the controller's review rights from deploy/rbac), and evaluates the shipped alert rules while the
  * controller tracks three PAI nodes in the simulator: one succeeds, one fails, one keeps running.
@@ -29,6 +30,17 @@ import {
 } from '../support/kube-apiserver.ts';
 
 const JOB = 'paiflow-controller';
+
+/** The ServiceMonitor's metricRelabelings, written as Prometheus's metric_relabel_configs. */
+function serviceMonitorRelabelings(): Record<string, unknown>[] {
+  const monitor = parse(
+    readFileSync(new URL('../../deploy/monitoring/servicemonitor.yaml', import.meta.url), 'utf8'),
+  ) as { spec: { endpoints: { metricRelabelings: Record<string, unknown>[] }[] } };
+  const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return monitor.spec.endpoints[0]!.metricRelabelings.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([key, value]) => [snake(key), value])),
+  );
+}
 const SERIES_TIMEOUT_MS = 15_000;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -93,13 +105,16 @@ describeWithKubeApiServer(
         scrapeConfigs: [
           {
             job_name: JOB,
-            honor_labels: true,
             // What the ServiceMonitor of deploy/monitoring renders to (self-signed certificate).
             scheme: 'https',
             authorization: { credentials_file: tokenFile },
             tls_config: { insecure_skip_verify: true },
             metrics_path: new URL(metricsUrl).pathname,
-            static_configs: [{ targets: [new URL(metricsUrl).host] }],
+            // The target label prometheus-operator attaches, which collides with the metrics' own.
+            static_configs: [
+              { targets: [new URL(metricsUrl).host], labels: { namespace: 'paiflow-system' } },
+            ],
+            metric_relabel_configs: serviceMonitorRelabelings(),
           },
         ],
       });

@@ -80,7 +80,7 @@ describe('the PrometheusRule', () => {
     expect(alert.annotations?.summary).toMatch(/\S/);
     expect(alert.annotations?.description).toMatch(/\S/);
     expect(alert.annotations?.runbook_url).toBe(`${RUNBOOK_URL}#${alert.alert.toLowerCase()}`);
-    if (/by \(namespace/.test(alert.expr)) {
+    if (/by \((cluster, )?namespace/.test(alert.expr)) {
       expect(alert.annotations?.description).toContain('{{ $labels.namespace }}');
     }
     const section = runbookSection(alert.alert);

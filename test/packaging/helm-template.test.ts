@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { runCommand } from '../../src/cli/commands/run.ts';
+import { promtoolTool } from '../monitoring/promtool.ts';
 import { describeWithTools, HELM_VERSIONS, helmTool, kubectlTool } from '../support/tools.ts';
 import { overrides } from './chart-values.ts';
 import { chart, objectsOf, ok, root, runTool } from './helm.ts';
@@ -202,9 +203,55 @@ for (const major of HELM_VERSIONS) {
       expect(defaults.find((o) => o.kind === 'ConfigMap')).toBeUndefined();
     });
 
+    it('prometheusRule.alerts sets the thresholds and `for` durations; promtool accepts the result', async () => {
+      const alerts = join(work, `alerts-${major}.yaml`);
+      writeFileSync(
+        alerts,
+        stringify({
+          prometheusRule: {
+            enabled: true,
+            alerts: {
+              PaiflowNodeRunningTooLong: { threshold: 43200, for: '10m' },
+              PaiflowAPIErrorRateHigh: { threshold: 0.25, for: '30m' },
+              PaiflowNodeFailed: { for: '1m' },
+            },
+          },
+        }),
+      );
+      const rendered = objectsOf(await ok(helm, ['template', 'x', chart, '-f', alerts], home));
+      const spec = rendered.find((o) => o.kind === 'PrometheusRule')?.spec as {
+        groups: { rules: { alert: string; expr: string; for?: string }[] }[];
+      };
+      const rules = Object.fromEntries(spec.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+      expect(rules.PaiflowNodeRunningTooLong).toMatchObject({
+        for: '10m',
+        expr: expect.stringMatching(/\) > 43200\n$/),
+      });
+      expect(rules.PaiflowAPIErrorRateHigh).toMatchObject({
+        for: '30m',
+        expr: expect.stringMatching(/\n> 0\.25\n$/),
+      });
+      expect(rules.PaiflowNodeFailed?.for).toBe('1m');
+      // Untouched alerts keep the file's values.
+      expect(rules.PaiflowAPIThrottled).toMatchObject({
+        for: '15m',
+        expr: expect.stringMatching(/> 0\.05\n$/),
+      });
+      const promtool = promtoolTool();
+      if (promtool.path !== undefined || process.env.CI !== undefined) {
+        const file = join(work, `rules-${major}.yaml`);
+        writeFileSync(file, stringify(spec));
+        await ok('promtool', ['check', 'rules', file], home);
+      }
+    });
+
     it.each([
       { set: 'controller.defaultPollInterval=5x', field: /controller[./]defaultPollInterval/ },
       { set: 'controller.qps=-1', field: /controller[./]qps/ },
+      {
+        set: 'prometheusRule.alerts.PaiflowAPIThrottled.threshold=-1',
+        field: /prometheusRule[./]alerts[./]PaiflowAPIThrottled[./]threshold/,
+      },
       { set: 'controller.labelSelector=a in (', field: /controller[./]labelSelector/ },
       { set: 'replicaCount=2', field: /replicaCount/ },
     ])('refuses --set $set, naming the field', async ({ set, field }) => {
