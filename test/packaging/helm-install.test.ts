@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
-import { describeWithTools, HELM_VERSIONS, helmTool } from '../support/tools.ts';
+import { describeWithTools, HELM_VERSIONS, helmTool, kubectlPath, kubectlTool } from '../support/tools.ts';
 import { chart, ok, runTool } from './helm.ts';
 
 /**
@@ -29,7 +29,7 @@ interface EnvVar {
 
 for (const major of HELM_VERSIONS) {
   const helmFound = helmTool(major);
-  describeWithTools(`Helm ${major} against kube-sim`, [helmFound], () => {
+  describeWithTools(`Helm ${major} against kube-sim`, [helmFound, kubectlTool()], () => {
     const helm = helmFound.path ?? 'helm-missing'; // never run: describeWithTools skips or fails first
     const home = join(work, `helm-${major}`);
     let sim: KubeSim;
@@ -124,6 +124,34 @@ for (const major of HELM_VERSIONS) {
       expect(releaseSecrets()).toEqual([]);
       expect(releaseObjects()).toEqual([]);
       expect(JSON.parse(await run('list', '-A', '-o', 'json'))).toEqual([]);
+    });
+
+    // docs/install.md, "From kubectl apply -k deploy to Helm", command for command.
+    it('takes over from kubectl apply -k deploy as docs/install.md says, keeping the PipelineRunNodes', async () => {
+      const kubectl = (...args: string[]): Promise<string> => ok(kubectlPath(), args, home, kubeconfig);
+      await kubectl('apply', '-k', 'deploy');
+      await kubectl('create', 'namespace', 'team-a');
+      await kubectl('apply', '-n', 'team-a', '-f', 'deploy/samples/prn-succeeds.yaml');
+      const refused = await runTool(helm, ['install', RELEASE, chart, '-n', NAMESPACE], home, kubeconfig);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('cannot be imported into the current release');
+
+      await kubectl(
+        '-n',
+        NAMESPACE,
+        'delete',
+        'deployment/paiflow-controller',
+        'service/paiflow-controller-metrics',
+        'serviceaccount/paiflow-controller',
+      );
+      await kubectl('delete', 'clusterrole/paiflow-controller', 'clusterrolebinding/paiflow-controller');
+      // (`kubectl delete -k deploy/monitoring` too, where it was applied: not here, without prometheus-operator.)
+      await run('install', RELEASE, chart, '-n', NAMESPACE);
+      expect(releaseObjects()).toHaveLength(5);
+      expect(
+        sim.list({ apiVersion: 'paiflow.dev/v1alpha1', kind: 'PipelineRunNode', namespace: 'team-a' }),
+      ).toHaveLength(1);
+      await run('uninstall', RELEASE, '-n', NAMESPACE);
     });
   });
 }
