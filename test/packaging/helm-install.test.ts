@@ -88,7 +88,10 @@ for (const major of HELM_VERSIONS) {
       expect(releaseSecrets()).toEqual([`sh.helm.release.v1.${RELEASE}.v1`]);
       expect(releaseObjects().sort()).toEqual([
         `ClusterRole/${RELEASE}`,
+        `ClusterRole/${RELEASE}-metrics-auth`,
+        `ClusterRole/${RELEASE}-metrics-reader`,
         `ClusterRoleBinding/${RELEASE}`,
+        `ClusterRoleBinding/${RELEASE}-metrics-auth`,
         `Deployment/${RELEASE}`,
         `Service/${RELEASE}-metrics`,
         `ServiceAccount/${RELEASE}`,
@@ -144,10 +147,17 @@ for (const major of HELM_VERSIONS) {
         'service/paiflow-controller-metrics',
         'serviceaccount/paiflow-controller',
       );
-      await kubectl('delete', 'clusterrole/paiflow-controller', 'clusterrolebinding/paiflow-controller');
+      await kubectl(
+        'delete',
+        'clusterrole/paiflow-controller',
+        'clusterrolebinding/paiflow-controller',
+        'clusterrole/paiflow-controller-metrics-auth',
+        'clusterrolebinding/paiflow-controller-metrics-auth',
+        'clusterrole/paiflow-controller-metrics-reader',
+      );
       // (`kubectl delete -k deploy/monitoring` too, where it was applied: not here, without prometheus-operator.)
       await run('install', RELEASE, chart, '-n', NAMESPACE);
-      expect(releaseObjects()).toHaveLength(5);
+      expect(releaseObjects()).toHaveLength(8);
       expect(
         sim.list({ apiVersion: 'paiflow.dev/v1alpha1', kind: 'PipelineRunNode', namespace: 'team-a' }),
       ).toHaveLength(1);
