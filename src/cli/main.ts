@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { packageVersion } from './version.ts';
 
 /**
@@ -40,17 +40,41 @@ const SUBCOMMANDS: readonly { name: string; summary: string; load: () => Promise
 export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('paiflow-controller')
     .description('Track Alibaba Cloud PAI pipeline run nodes as Kubernetes PipelineRunNode resources.')
-    .version(packageVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)');
+    .version(packageVersion(), '-V, --version');
   // The program itself has only -V and -h, so the first argument not starting with "-" is the
   // subcommand (`help run` names it second).
   const words = args.filter((arg) => !arg.startsWith('-'));
   const chosen = words[0] === 'help' ? words[1] : words[0];
   for (const sub of SUBCOMMANDS) {
-    program.addCommand((sub.name === chosen ? await sub.load() : new Command(sub.name)).summary(sub.summary));
+    program.addCommand(
+      usage(sub.name === chosen ? await sub.load() : new Command(sub.name)).summary(sub.summary),
+    );
   }
-  return program;
+  return program.exitOverride();
+}
+
+/**
+ * A bad flag or variable is a usage error: one line naming the flag and what it expects, then exit 2
+ * (as Go's flag package and kubectl do), so a crash-looping pod shows why in its last log line.
+ */
+function usage(command: Command): Command {
+  return command
+    .configureOutput({
+      outputError: (message, write) => {
+        write(`${message.trimEnd()} (run with --help for usage)\n`);
+      },
+    })
+    .exitOverride((error) => {
+      throw error;
+    });
 }
 
 const args = process.argv.slice(2);
-await (await buildProgram(args)).parseAsync(args, { from: 'user' });
+try {
+  await (await buildProgram(args)).parseAsync(args, { from: 'user' });
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // --help and --version are CommanderErrors too, with exit code 0. Exiting at once, as commander
+  // itself would: a check made after start (the probe address) leaves the half-started manager behind.
+  process.exit(error.exitCode === 0 ? 0 : 2);
+}

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
-import { hasLua, LUA_HINT, runArgoLua } from '../gitops/lua.ts';
+import { luaTool, runArgoLua } from '../gitops/lua.ts';
 import type { Json } from '../gitops/lua-table.ts';
-import { hasPromtool, promtool, PROMTOOL_HINT } from '../monitoring/promtool.ts';
+import { promtool, promtoolTool } from '../monitoring/promtool.ts';
 import {
   ACCESS_KEY,
   condition,
@@ -45,11 +45,10 @@ const HEALTH_LUA = new URL(
 const RULE_FILE = new URL('../../deploy/monitoring/prometheusrule.yaml', import.meta.url);
 
 // Tools these tests need: in CI (CI set) their absence is a failure, never a silent skip.
-for (const [present, hint] of [
-  [hasLua(), LUA_HINT],
-  [hasPromtool(), PROMTOOL_HINT],
-] as const) {
-  if (!present && process.env.CI !== undefined) throw new Error(hint);
+const lua = luaTool();
+const promtoolFound = promtoolTool();
+for (const tool of [lua, promtoolFound]) {
+  if (tool.missing !== undefined && process.env.CI !== undefined) throw new Error(tool.missing);
 }
 
 let env: Environment;
@@ -223,8 +222,8 @@ test('a branch not taken is no failure: the run succeeds, Skipped is Ready, no W
   }
   expect(metrics).toContain(`paiflow_node_completions_total{namespace="${NAMESPACE}",status="Skipped"} 1`);
 
-  if (hasPromtool()) expect(await alertsFiringOver(metrics)).toBe('');
-  if (hasLua()) {
+  if (promtoolFound.path !== undefined) expect(await alertsFiringOver(metrics)).toBe('');
+  if (lua.path !== undefined) {
     expect(argoHealth(run)).toBe('Healthy');
     expect(argoHealth(skipped)).toBe('Healthy');
   }

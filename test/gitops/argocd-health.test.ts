@@ -14,7 +14,8 @@ import {
   readRepoFile,
   renderArgocdCmPatch,
 } from './argocd-cm-patch.ts';
-import { LUA_HINT, hasLua, runArgoLua } from './lua.ts';
+import { describeWithTools } from '../support/tools.ts';
+import { luaTool, runArgoLua } from './lua.ts';
 
 const DIR = 'deploy/argocd/resource_customizations/paiflow.dev/PipelineRunNode';
 const path = (file: string): string => fileURLToPath(new URL(`../../${DIR}/${file}`, import.meta.url));
@@ -89,57 +90,53 @@ describe('Argo CD health_test.yaml', () => {
   );
 });
 
-const luaInstalled = hasLua();
-(luaInstalled ? describe : describe.skip)(
-  `Argo CD Lua scripts with lua5.1${luaInstalled ? '' : ` (skipped: ${LUA_HINT})`}`,
-  () => {
-    it.each(healthTests)('health.lua: $inputPath is $healthStatus.status', ({ healthStatus, inputPath }) => {
-      const [status, message] = runArgoLua('health', path('health.lua'), load(inputPath) as Json).split('\n');
-      expect({ status, message }).toEqual(healthStatus);
-    });
+describeWithTools('Argo CD Lua scripts with lua5.1', [luaTool()], () => {
+  it.each(healthTests)('health.lua: $inputPath is $healthStatus.status', ({ healthStatus, inputPath }) => {
+    const [status, message] = runArgoLua('health', path('health.lua'), load(inputPath) as Json).split('\n');
+    expect({ status, message }).toEqual(healthStatus);
+  });
 
-    it.each(actionTests.discoveryTests)(
-      'discovery.lua offers the actions for $inputPath',
-      ({ inputPath, result }) => {
-        const out = runArgoLua(
-          'discovery',
-          path('actions/discovery.lua'),
-          load(`actions/${inputPath}`) as Json,
-        );
-        const offered = JSON.parse(out) as Record<string, { disabled?: boolean }>;
-        expect(Object.entries(offered).map(([name, options]) => ({ name, ...options }))).toEqual(result);
-      },
-    );
-
-    it.each(actionTests.actionTests)(
-      '$action on $inputPath gives $expectedOutputPath',
-      ({ action, inputPath, expectedOutputPath }) => {
-        const out = runArgoLua(
-          'action',
-          path(`actions/${action}/action.lua`),
-          load(`actions/${inputPath}`) as Json,
-        );
-        expect(JSON.parse(out)).toEqual(load(`actions/${expectedOutputPath}`) as Json);
-      },
-    );
-
-    it('poll-now writes the current UTC time in RFC 3339', () => {
-      // The script's own os.date call, unpinned: Argo CD's annotation format must be what the controller echoes.
-      const before = Math.floor(Date.now() / 1000) * 1000;
+  it.each(actionTests.discoveryTests)(
+    'discovery.lua offers the actions for $inputPath',
+    ({ inputPath, result }) => {
       const out = runArgoLua(
-        'action-real-clock',
-        path('actions/poll-now/action.lua'),
-        load('actions/testdata/succeeded.yaml') as Json,
+        'discovery',
+        path('actions/discovery.lua'),
+        load(`actions/${inputPath}`) as Json,
       );
-      const after = Date.now();
-      const { metadata } = JSON.parse(out) as { metadata: { annotations: Record<string, string> } };
-      const value = metadata.annotations['paiflow.dev/reconcile-requested-at'] ?? '';
-      expect(value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(Date.parse(value)).toBeGreaterThanOrEqual(before);
-      expect(Date.parse(value)).toBeLessThanOrEqual(after);
-    });
-  },
-);
+      const offered = JSON.parse(out) as Record<string, { disabled?: boolean }>;
+      expect(Object.entries(offered).map(([name, options]) => ({ name, ...options }))).toEqual(result);
+    },
+  );
+
+  it.each(actionTests.actionTests)(
+    '$action on $inputPath gives $expectedOutputPath',
+    ({ action, inputPath, expectedOutputPath }) => {
+      const out = runArgoLua(
+        'action',
+        path(`actions/${action}/action.lua`),
+        load(`actions/${inputPath}`) as Json,
+      );
+      expect(JSON.parse(out)).toEqual(load(`actions/${expectedOutputPath}`) as Json);
+    },
+  );
+
+  it('poll-now writes the current UTC time in RFC 3339', () => {
+    // The script's own os.date call, unpinned: Argo CD's annotation format must be what the controller echoes.
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const out = runArgoLua(
+      'action-real-clock',
+      path('actions/poll-now/action.lua'),
+      load('actions/testdata/succeeded.yaml') as Json,
+    );
+    const after = Date.now();
+    const { metadata } = JSON.parse(out) as { metadata: { annotations: Record<string, string> } };
+    const value = metadata.annotations['paiflow.dev/reconcile-requested-at'] ?? '';
+    expect(value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Date.parse(value)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(value)).toBeLessThanOrEqual(after);
+  });
+});
 
 describe(ARGOCD_CM_PATCH, () => {
   const data = (text: string): Record<string, string> =>

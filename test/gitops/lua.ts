@@ -1,19 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { debianTool, type Tool } from '../support/tools.ts';
 import type { Json } from './lua-table.ts';
 import { toLuaTable } from './lua-table.ts';
 
 /** Debian's Lua 5.1: the Lua dialect of gopher-lua, which Argo CD runs its scripts with. */
 export const LUA = 'lua5.1';
 
-/** How to get Lua where it is missing (CI installs it in .ci/run). */
-export const LUA_HINT = 'lua5.1 not installed (apt-get install -y --no-install-recommends lua5.1)';
-
 const HARNESS = fileURLToPath(new URL('./argocd-lua-harness.lua', import.meta.url));
 
-/** True when `lua5.1` is on PATH. */
-export function hasLua(): boolean {
-  return spawnSync(LUA, ['-v'], { stdio: 'ignore' }).error === undefined;
+/** `lua5.1` on PATH, or how to install it (CI does in .ci/run). */
+export function luaTool(): Tool {
+  return debianTool(LUA, '-v', 'lua5.1');
 }
 
 /** What Argo CD's harness modes print: see argocd-lua-harness.lua. */

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { kubectlBinary } from '../support/kubectl-binary.ts';
 import { runKubectl, type KubectlResult } from '../support/kubectl-run.ts';
 import {
   describeWithKubeApiServer,
@@ -21,7 +20,6 @@ import { waitFor } from '../support/environment.ts';
  */
 
 const root = new URL('../../', import.meta.url).pathname;
-const kubectl = kubectlBinary('1.33') ?? 'kubectl';
 const SERVICE_ACCOUNT = 'paiflow-system/paiflow-controller';
 
 /** Pids of live processes whose command line mentions `text` (e.g. the data folder). */
@@ -42,9 +40,9 @@ describeWithKubeApiServer('npm run kube-apiserver', () => {
   let server: TestKubeApiServer;
   let serviceAccountKubeconfig: string;
   const admin = (...args: string[]): Promise<KubectlResult> =>
-    runKubectl(args, { kubeconfig: server.kubeconfigPath, binary: kubectl });
+    runKubectl(args, { kubeconfig: server.kubeconfigPath });
   const asController = (...args: string[]): Promise<KubectlResult> =>
-    runKubectl(args, { kubeconfig: serviceAccountKubeconfig, binary: kubectl });
+    runKubectl(args, { kubeconfig: serviceAccountKubeconfig });
 
   beforeAll(async () => {
     server = await startKubeApiServer({ serviceAccounts: [SERVICE_ACCOUNT] });

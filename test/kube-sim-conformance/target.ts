@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request as undiciRequest } from 'undici';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import { startKubeApiServer } from '../support/kube-apiserver.ts';
-import { kubectlBinary } from '../support/kubectl-binary.ts';
+import { kubectlTool } from '../support/tools.ts';
 import { runKubectl, type KubectlResult } from '../support/kubectl-run.ts';
 
 /**
@@ -36,11 +36,8 @@ export const KUBECTL_VERSIONS = ['1.27', '1.33'];
 
 /** Fails early, naming what to install, when a kubectl the session runs is missing. */
 function requireKubectl(): void {
-  const missing = KUBECTL_VERSIONS.filter((version) => kubectlBinary(version) === undefined);
-  if (missing.length > 0)
-    throw new Error(
-      `the conformance session runs kubectl ${missing.join(', ')}: put kubectl.<version> binaries beside kubectl on PATH (docs/testing.md)`,
-    );
+  const missing = KUBECTL_VERSIONS.flatMap((version) => kubectlTool(version).missing ?? []);
+  if (missing.length > 0) throw new Error(`the conformance session runs kubectl: ${missing.join('; ')}`);
 }
 
 /** kube-sim in this process, as `sandbox` runs it. */
@@ -124,8 +121,8 @@ function target(
       return events.slice(0, count);
     },
     kubectl(version, args, input) {
-      const binary = kubectlBinary(version);
-      if (binary === undefined) throw new Error(`kubectl.${version} not found beside kubectl on PATH`);
+      const { path: binary, missing } = kubectlTool(version);
+      if (binary === undefined) throw new Error(missing);
       // The last --cache-dir wins: one per server and version, so versions never read each other's.
       const cache = ['--cache-dir', join(cacheDir, version)];
       return runKubectl([...cache, ...args], { kubeconfig: kubeconfigPath, binary, input });

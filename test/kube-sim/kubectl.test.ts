@@ -2,16 +2,16 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
-import { kubectlBinary } from '../support/kubectl-binary.ts';
+import { describeWithTools, KUBECTL_VERSIONS, kubectlTool } from '../support/tools.ts';
 import type { Body } from './client.ts';
 import { fixturePath, prn, waitFor } from './helpers.ts';
 
 /**
- * Real kubectl binaries (oldest and newest supported) against kube-sim. Each version gets its own
- * server, HOME and discovery cache. Versions whose binary is missing are skipped, saying so.
+ * Real kubectl binaries, every supported minor version, against kube-sim. Each version gets its own
+ * server, HOME and discovery cache.
  */
 
 interface Result {
@@ -20,13 +20,10 @@ interface Result {
   stderr: string;
 }
 
-for (const version of ['1.27', '1.33']) {
-  const binary = kubectlBinary(version);
-  const title =
-    binary === undefined
-      ? `kubectl ${version} (skipped: no kubectl.${version} beside kubectl on PATH)`
-      : `kubectl ${version}`;
-  (binary === undefined ? describe.skip : describe)(title, () => {
+for (const version of KUBECTL_VERSIONS) {
+  const tool = kubectlTool(version);
+  describeWithTools(`kubectl ${version}`, [tool], () => {
+    const binary = tool.path ?? 'kubectl-missing'; // never run: describeWithTools skips or fails first
     let sim: KubeSim;
     let dir: string;
     let kubeconfig: string;
@@ -34,7 +31,7 @@ for (const version of ['1.27', '1.33']) {
     const kubectl = (...args: string[]): Promise<Result> =>
       new Promise((resolve) => {
         execFile(
-          binary ?? 'kubectl',
+          binary,
           ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
           { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 },
           (error, stdout, stderr) => {
@@ -178,7 +175,7 @@ for (const version of ['1.27', '1.33']) {
     it('labels, annotates and streams changes to get --watch', async () => {
       await ok('create', '-f', manifest('w', prn('w')));
       const watcher = spawn(
-        binary ?? 'kubectl',
+        binary,
         [
           '--kubeconfig',
           kubeconfig,
@@ -235,6 +232,42 @@ for (const version of ['1.27', '1.33']) {
       expect(immutable.code).not.toBe(0);
       expect(immutable.stderr).toContain('pipelineRunId is immutable');
       expect(immutable.stderr).toMatch(/spec: Invalid value: pipelineRunId is immutable/);
+    });
+
+    // Found by `kubectl apply -f crd.yaml` then `kubectl apply --server-side -f crd.yaml` twice: the
+    // first server-side apply migrates the client-side owner's fields (parents included) into
+    // kubectl's Apply entry, and the second one removed the whole spec ("spec.group: Required value").
+    it('applies a CRD client-side, then server-side again and again, then client-side', async () => {
+      const crd = manifest('widgets-crd', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com', labels: { app: 'widgets' } },
+        spec: {
+          group: 'example.com',
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      });
+      expect(await ok('apply', '-f', crd)).toContain('widgets.example.com created');
+      for (let i = 0; i < 3; i++) {
+        const applied = await kubectl('apply', '--server-side', '-f', crd);
+        expect({ i, ...applied }).toMatchObject({ code: 0, stderr: '' });
+        expect(applied.stdout).toContain('widgets.example.com serverside-applied');
+      }
+      const owned = await getJson('crd', 'widgets.example.com', '--show-managed-fields');
+      expect(owned.spec).toMatchObject({ group: 'example.com', scope: 'Namespaced' });
+      expect(owned.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toContain(
+        'kubectl/Apply',
+      );
+      expect(await ok('apply', '-f', crd)).toContain('widgets.example.com unchanged');
     });
 
     it('creates namespaces and secrets with the typed (protobuf) clients and deletes', async () => {

@@ -7,6 +7,7 @@ import { systemClock } from '../../src/clock/clock.ts';
 import { LeaderElector, type ElectionResult } from '../../src/controller/leaderelection/leader-elector.ts';
 import { KubeLeaseStore, LeaseConflictError } from '../../src/kube/lease-store.ts';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import { kubectlPath } from '../support/tools.ts';
 
 // Leader election over HTTP against the test API server: optimistic concurrency as the real server
 // does it (409 on a stale update and on creating an existing Lease), MicroTime timestamps real
@@ -34,7 +35,7 @@ afterAll(async () => {
 function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      'kubectl',
+      kubectlPath(),
       ['--kubeconfig', join(dir, 'kubeconfig'), ...args],
       { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 },
       (error, stdout, stderr) => {

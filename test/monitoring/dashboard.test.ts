@@ -12,7 +12,8 @@ import { stringify } from 'yaml';
 import { DASHBOARD_PATH, buildDashboard, renderDashboard } from '../../deploy/monitoring/dashboard.ts';
 import { MetricCatalogue } from './metric-catalogue.ts';
 import { parsePromql, promqlProblems } from './promql.ts';
-import { PROMTOOL_HINT, hasPromtool, promtool } from './promtool.ts';
+import { describeWithTools } from '../support/tools.ts';
+import { promtool, promtoolTool } from './promtool.ts';
 
 const JOB = 'paiflow-controller';
 
@@ -97,31 +98,27 @@ describe('the Grafana dashboard', () => {
   );
 });
 
-const promtoolInstalled = hasPromtool();
-(promtoolInstalled ? describe : describe.skip)(
-  `the Grafana dashboard with promtool${promtoolInstalled ? '' : ` (skipped: ${PROMTOOL_HINT})`}`,
-  () => {
-    let dir = '';
+describeWithTools('the Grafana dashboard with promtool', [promtoolTool()], () => {
+  let dir = '';
 
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'paiflow-dashboard-'));
-    });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paiflow-dashboard-'));
+  });
 
-    afterAll(async () => {
-      if (dir !== '') await rm(dir, { recursive: true, force: true });
-    });
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
-    test('every expression parses (promtool check rules, one recording rule each)', async () => {
-      const rules = all.map(({ expr }, i) => ({
-        record: `dashboard:query_${i}`,
-        expr: expandVariables(expr),
-      }));
-      await writeFile(join(dir, 'queries.yaml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
-      const { code, output } = await promtool(['check', 'rules', 'queries.yaml'], dir);
-      expect({ code, output }).toEqual({
-        code: 0,
-        output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`),
-      });
+  test('every expression parses (promtool check rules, one recording rule each)', async () => {
+    const rules = all.map(({ expr }, i) => ({
+      record: `dashboard:query_${i}`,
+      expr: expandVariables(expr),
+    }));
+    await writeFile(join(dir, 'queries.yaml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const { code, output } = await promtool(['check', 'rules', 'queries.yaml'], dir);
+    expect({ code, output }).toEqual({
+      code: 0,
+      output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`),
     });
-  },
-);
+  });
+});

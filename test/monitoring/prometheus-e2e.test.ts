@@ -1,6 +1,7 @@
 /**
  * A real Prometheus (the Debian package) scrapes the controller, as the ServiceMonitor would
- * (job="paiflow-controller", honor_labels; over HTTPS with its ServiceAccount's token, which the
+ * (job="paiflow-controller", the target in namespace paiflow-system, the ServiceMonitor's
+ * metricRelabelings; over HTTPS with its ServiceAccount's token, which the
  * controller has a real kube-apiserver review: the metrics-reader ClusterRole of deploy/rbac bound to
  * it, the controller's review rights from deploy/rbac), and evaluates the shipped alert rules while the
  * controller tracks three PAI nodes in the simulator: one succeeds, one fails, one keeps running.
@@ -19,13 +20,7 @@ import {
   waitForResource,
   type Environment,
 } from '../support/environment.ts';
-import {
-  eventually,
-  hasPrometheus,
-  PROMETHEUS_HINT,
-  PrometheusServer,
-  type InstantSample,
-} from '../support/prometheus.ts';
+import { eventually, prometheusTool, PrometheusServer, type InstantSample } from '../support/prometheus.ts';
 import { applyManifests, METRICS_RBAC, metricsReaderToken } from '../support/metrics-access.ts';
 import {
   describeWithKubeApiServer,
@@ -35,6 +30,17 @@ import {
 } from '../support/kube-apiserver.ts';
 
 const JOB = 'paiflow-controller';
+
+/** The ServiceMonitor's metricRelabelings, written as Prometheus's metric_relabel_configs. */
+function serviceMonitorRelabelings(): Record<string, unknown>[] {
+  const monitor = parse(
+    readFileSync(new URL('../../deploy/monitoring/servicemonitor.yaml', import.meta.url), 'utf8'),
+  ) as { spec: { endpoints: { metricRelabelings: Record<string, unknown>[] }[] } };
+  const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return monitor.spec.endpoints[0]!.metricRelabelings.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([key, value]) => [snake(key), value])),
+  );
+}
 const SERIES_TIMEOUT_MS = 15_000;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -54,12 +60,10 @@ const WANT_PHASE: Record<string, string> = { quick: 'Succeeded', broken: 'Failed
 // Past the quick and the failing node's end, long before the long one's.
 const PAI_TIME_MS = 5 * 60_000;
 
-const installed = hasPrometheus();
-
 // The controller itself runs against kube-sim (test/support/environment.ts); a real API server
 // reviews the scrapes, as it would in a cluster.
-(installed ? describeWithKubeApiServer : describe.skip)(
-  `Prometheus scraping the controller${installed ? '' : ` (skipped: ${PROMETHEUS_HINT})`}`,
+describeWithKubeApiServer(
+  'Prometheus scraping the controller',
   () => {
     let env: Environment | undefined;
     let prometheus: PrometheusServer | undefined;
@@ -101,13 +105,16 @@ const installed = hasPrometheus();
         scrapeConfigs: [
           {
             job_name: JOB,
-            honor_labels: true,
             // What the ServiceMonitor of deploy/monitoring renders to (self-signed certificate).
             scheme: 'https',
             authorization: { credentials_file: tokenFile },
             tls_config: { insecure_skip_verify: true },
             metrics_path: new URL(metricsUrl).pathname,
-            static_configs: [{ targets: [new URL(metricsUrl).host] }],
+            // The target label prometheus-operator attaches, which collides with the metrics' own.
+            static_configs: [
+              { targets: [new URL(metricsUrl).host], labels: { namespace: 'paiflow-system' } },
+            ],
+            metric_relabel_configs: serviceMonitorRelabelings(),
           },
         ],
       });
@@ -232,6 +239,7 @@ const installed = hasPrometheus();
       return env;
     }
   },
+  [prometheusTool()],
 );
 
 /** Waits until `expr` returns samples; resolves with them. */

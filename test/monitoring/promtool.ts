@@ -1,11 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { debianTool, type Tool } from '../support/tools.ts';
 
-/** How to get promtool where it is missing (CI installs it in .ci/run). */
-export const PROMTOOL_HINT = 'promtool not installed (apt-get install -y --no-install-recommends prometheus)';
-
-/** True when `promtool` is on PATH. */
-export function hasPromtool(): boolean {
-  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).error === undefined;
+/** `promtool` on PATH, or how to install it (CI does in .ci/run). */
+export function promtoolTool(): Tool {
+  return debianTool('promtool', '--version', 'prometheus');
 }
 
 export interface PromtoolResult {

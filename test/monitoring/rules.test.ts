@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { MetricCatalogue } from './metric-catalogue.ts';
 import { promqlProblems } from './promql.ts';
-import { PROMTOOL_HINT, hasPromtool, promtool } from './promtool.ts';
+import { describeWithTools } from '../support/tools.ts';
+import { promtool, promtoolTool } from './promtool.ts';
 
 interface AlertRule {
   alert: string;
@@ -80,7 +81,7 @@ describe('the PrometheusRule', () => {
     expect(alert.annotations?.summary).toMatch(/\S/);
     expect(alert.annotations?.description).toMatch(/\S/);
     expect(alert.annotations?.runbook_url).toBe(`${RUNBOOK_URL}#${alert.alert.toLowerCase()}`);
-    if (/by \(namespace/.test(alert.expr)) {
+    if (/by \((cluster, )?namespace/.test(alert.expr)) {
       expect(alert.annotations?.description).toContain('{{ $labels.namespace }}');
     }
     const section = runbookSection(alert.alert);
@@ -108,35 +109,31 @@ describe('the PrometheusRule', () => {
   });
 });
 
-const promtoolInstalled = hasPromtool();
-(promtoolInstalled ? describe : describe.skip)(
-  `the PrometheusRule with promtool${promtoolInstalled ? '' : ` (skipped: ${PROMTOOL_HINT})`}`,
-  () => {
-    let dir = '';
+describeWithTools('the PrometheusRule with promtool', [promtoolTool()], () => {
+  let dir = '';
 
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'paiflow-rules-'));
-      // promtool reads plain rule files: the PrometheusRule's spec, where the unit tests expect it.
-      expect(promtoolTests.rule_files).toEqual(['rules.yaml']);
-      await writeFile(join(dir, 'rules.yaml'), stringify(rule.spec));
-      await copyFile(TEST_FILE, join(dir, 'tests.yaml'));
-    });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'paiflow-rules-'));
+    // promtool reads plain rule files: the PrometheusRule's spec, where the unit tests expect it.
+    expect(promtoolTests.rule_files).toEqual(['rules.yaml']);
+    await writeFile(join(dir, 'rules.yaml'), stringify(rule.spec));
+    await copyFile(TEST_FILE, join(dir, 'tests.yaml'));
+  });
 
-    afterAll(async () => {
-      if (dir !== '') await rm(dir, { recursive: true, force: true });
-    });
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
-    test('promtool check rules accepts them', async () => {
-      const { code, output } = await promtool(['check', 'rules', 'rules.yaml'], dir);
-      expect({ code, output }).toEqual({
-        code: 0,
-        output: expect.stringContaining(`SUCCESS: ${alerts.length} rules found`),
-      });
+  test('promtool check rules accepts them', async () => {
+    const { code, output } = await promtool(['check', 'rules', 'rules.yaml'], dir);
+    expect({ code, output }).toEqual({
+      code: 0,
+      output: expect.stringContaining(`SUCCESS: ${alerts.length} rules found`),
     });
+  });
 
-    test('promtool test rules passes', async () => {
-      const { code, output } = await promtool(['test', 'rules', 'tests.yaml'], dir);
-      expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
-    });
-  },
-);
+  test('promtool test rules passes', async () => {
+    const { code, output } = await promtool(['test', 'rules', 'tests.yaml'], dir);
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
+  });
+});

@@ -29,7 +29,12 @@ interface ServiceMonitor {
     jobLabel: string;
     selector: { matchLabels: Record<string, string> };
     namespaceSelector: { matchNames: string[] };
-    endpoints: { port: string; path: string; honorLabels?: boolean }[];
+    endpoints: {
+      port: string;
+      path: string;
+      honorLabels?: boolean;
+      metricRelabelings?: Record<string, unknown>[];
+    }[];
   };
 }
 
@@ -84,9 +89,14 @@ describe('the ServiceMonitor and the metrics Service', () => {
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
   });
 
-  test('series get job="paiflow-controller" and keep their own namespace label', () => {
+  test('series get job="paiflow-controller" and keep their own namespace label, without honorLabels', () => {
     expect(service.metadata.labels[monitor.spec.jobLabel]).toBe('paiflow-controller');
-    expect(monitor.spec.endpoints[0]?.honorLabels).toBe(true);
+    expect(monitor.spec.endpoints[0]?.honorLabels).toBeUndefined();
+    // prometheus-e2e.test.ts scrapes with these relabelings and checks the alerts name the namespace.
+    expect(monitor.spec.endpoints[0]?.metricRelabelings).toEqual([
+      expect.objectContaining({ sourceLabels: ['exported_namespace'], targetLabel: 'namespace' }),
+      { regex: 'exported_namespace', action: 'labeldrop' },
+    ]);
   });
 });
 

@@ -5,14 +5,14 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
-import { kubectlBinary } from '../support/kubectl-binary.ts';
+import { describeWithTools, KUBECTL_VERSIONS, kubectlPath, kubectlTool } from '../support/tools.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
 
 /**
  * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
  * Component), every object validated against its Kubernetes schema (kubernetes-models,
  * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and every object
- * applied with the real kubectl (1.27 and 1.33, the oldest and newest supported) to kube-sim.
+ * applied with every supported real kubectl (1.27 .. 1.35) to kube-sim.
  */
 
 interface Result {
@@ -24,7 +24,7 @@ interface Result {
 const root = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
 
-function kubectl(args: string[], input?: string, binary = 'kubectl'): Promise<Result> {
+function kubectl(args: string[], input?: string, binary = kubectlPath()): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
       binary,
@@ -228,6 +228,22 @@ describe.each([
   });
 });
 
+describe('the optional monitoring kustomization (deploy/monitoring)', () => {
+  it('holds the ServiceMonitor and the PrometheusRule in paiflow-system, valid against their schemas', async () => {
+    const objects = await render('deploy/monitoring');
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}`).sort()).toEqual([
+      'PrometheusRule/paiflow-system',
+      'ServiceMonitor/paiflow-system',
+    ]);
+    for (const object of objects) validate(object);
+  });
+
+  it('is not part of deploy/, which must apply where prometheus-operator is not installed', async () => {
+    const kinds = (await render('deploy')).map((o) => o.apiVersion);
+    expect(kinds.filter((apiVersion) => apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
+  });
+});
+
 describe('RBAC scope and --namespaces per mode', () => {
   it.each([
     {
@@ -287,8 +303,6 @@ describe('schema validation', () => {
   });
 });
 
-/** `kubectl.<version>` installed beside the `kubectl` on PATH, as test/kube-sim/kubectl.test.ts finds it. */
-
 /**
  * Test fixture, not the prometheus-operator's CRDs: stand-ins for the two monitoring kinds deploy/
  * ships, schemaless (`x-kubernetes-preserve-unknown-fields`), so that they can be applied at all.
@@ -323,16 +337,16 @@ function resourceArg(o: KubeObject): string {
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-for (const version of ['1.27', '1.33']) {
-  const binary = kubectlBinary(version);
-  (binary === undefined ? describe.skip : describe)(`kubectl ${version} apply to kube-sim`, () => {
+for (const version of KUBECTL_VERSIONS) {
+  const tool = kubectlTool(version);
+  describeWithTools(`kubectl ${version} apply to kube-sim`, [tool], () => {
     let sim: KubeSim;
     let kubeconfig: string;
     const cluster = (args: string[], input?: string): Promise<Result> =>
       kubectl(
         ['--kubeconfig', kubeconfig, '--cache-dir', join(work, `cache-${version}`), ...args],
         input,
-        binary,
+        tool.path,
       );
 
     beforeAll(async () => {
@@ -345,22 +359,8 @@ for (const version of ['1.27', '1.33']) {
       await sim.close();
     });
 
-    it('applies every rendered object; each reads back, and a second apply changes nothing', async () => {
-      const crds = [
-        monitoringCrd('ServiceMonitor', 'servicemonitors'),
-        monitoringCrd('PrometheusRule', 'prometheusrules'),
-      ];
-      expect(await cluster(['apply', '-f', '-'], crds.map((o) => stringify(o)).join('---\n'))).toMatchObject({
-        code: 0,
-      });
-      const objects = await render('deploy');
-      const input = objects.map((o) => stringify(o)).join('---\n');
-
-      const applied = await cluster(['apply', '-f', '-'], input);
-      expect(applied).toMatchObject({ code: 0, stderr: '' });
-      expect(lines(applied.stdout)).toHaveLength(objects.length);
-      expect(lines(applied.stdout).filter((l) => !l.endsWith(' created'))).toEqual([]);
-
+    /** Every object of `dir` applied; each must read back as rendered. */
+    const expectApplied = async (objects: KubeObject[]): Promise<void> => {
       const readBack = await Promise.all(
         objects.map(async (o) => {
           const namespace = o.metadata.namespace;
@@ -388,11 +388,43 @@ for (const version of ['1.27', '1.33']) {
           got: { ...content, metadata: { name: metadata.name, labels: metadata.labels ?? {} } },
         });
       });
+    };
 
-      const again = await cluster(['apply', '-f', '-'], input);
-      expect(again).toMatchObject({ code: 0, stderr: '' });
-      expect(lines(again.stdout)).toHaveLength(objects.length);
-      expect(lines(again.stdout).filter((l) => !l.endsWith(' unchanged'))).toEqual([]);
+    it('applies -k deploy on a bare cluster, client-side, then server-side twice, then client-side', async () => {
+      const objects = await render('deploy');
+      const applied = await cluster(['apply', '-k', 'deploy']);
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(applied.stdout)).toHaveLength(objects.length);
+      expect(lines(applied.stdout).filter((l) => !l.endsWith(' created'))).toEqual([]);
+      await expectApplied(objects);
+      // kubectl migrates the client-side owner to server-side apply on the first one.
+      for (const round of [1, 2]) {
+        const serverSide = await cluster(['apply', '--server-side', '-k', 'deploy']);
+        expect({ round, ...serverSide }).toMatchObject({ code: 0, stderr: '' });
+        expect(lines(serverSide.stdout).filter((l) => !l.endsWith(' serverside-applied'))).toEqual([]);
+      }
+      await expectApplied(objects);
+      const again = await cluster(['apply', '-k', 'deploy']);
+      expect(again).toMatchObject({ code: 0 });
+      expect(lines(again.stdout).filter((l) => !/ (unchanged|configured)$/.test(l))).toEqual([]);
+    });
+
+    it('applies -k deploy/monitoring once the prometheus-operator CRDs exist, not before', async () => {
+      const before = await cluster(['apply', '-k', 'deploy/monitoring']);
+      expect(before.code).not.toBe(0);
+      expect(before.stderr).toMatch(/no matches for kind "(ServiceMonitor|PrometheusRule)"/);
+      const crds = [
+        monitoringCrd('ServiceMonitor', 'servicemonitors'),
+        monitoringCrd('PrometheusRule', 'prometheusrules'),
+      ];
+      expect(await cluster(['apply', '-f', '-'], crds.map((o) => stringify(o)).join('---\n'))).toMatchObject({
+        code: 0,
+      });
+      const objects = await render('deploy/monitoring');
+      const applied = await cluster(['apply', '--server-side', '-k', 'deploy/monitoring']);
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(applied.stdout)).toHaveLength(objects.length);
+      await expectApplied(objects);
     });
   });
 }

@@ -8,6 +8,7 @@ import { buildHint, findBinaries } from '../kube-apiserver/binaries.ts';
 import { kubeConfigFor, writeKubeconfig, type Identity } from '../kube-apiserver/kubeconfig.ts';
 import { issueClientCertificate } from '../kube-apiserver/pki.ts';
 import { serviceAccountToken } from '../kube-apiserver/service-account.ts';
+import { describeWithTools, type Tool } from './tools.ts';
 
 /**
  * The envtest of this project: a real etcd + kube-apiserver per test file, started through
@@ -60,22 +61,12 @@ export interface StartOptions {
 }
 
 /**
- * `describe`, when the binaries are built; otherwise a failing test naming the build command when
- * CI is set (CI must build them: .ci/run does), and a skipped block saying the same elsewhere.
+ * `describe`, when the binaries are built (and `tools`); otherwise a failing test naming the build
+ * command when CI is set (CI must build them: .ci/run does), and a skipped block saying the same elsewhere.
  */
-export function describeWithKubeApiServer(name: string, body: () => void): void {
-  if (findBinaries()) {
-    describe(name, body);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      test('needs kube-apiserver and etcd', () => {
-        throw new Error(buildHint());
-      });
-    });
-  } else {
-    console.warn(`skipping "${name}": ${buildHint()}`);
-    describe.skip(name, body);
-  }
+export function describeWithKubeApiServer(name: string, body: () => void, tools: readonly Tool[] = []): void {
+  const apiServer: Tool = findBinaries() ? { path: 'kube-apiserver' } : { missing: buildHint() };
+  describeWithTools(name, [apiServer, ...tools], body);
 }
 
 export async function startKubeApiServer(options: StartOptions = {}): Promise<TestKubeApiServer> {

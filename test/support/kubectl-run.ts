@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kubectlPath } from './tools.ts';
 
 export interface KubectlResult {
   code: number;
@@ -10,7 +11,7 @@ export interface KubectlResult {
 
 export interface KubectlOptions {
   kubeconfig: string;
-  /** The kubectl binary; `kubectl` on PATH by default. */
+  /** The kubectl binary; the default version of test/support/tools.ts if undefined. */
   binary?: string;
   /** Written to kubectl's stdin (for `apply -f -`). */
   input?: string;
@@ -21,7 +22,7 @@ export interface KubectlOptions {
  * folder) so the developer's own config never leaks in. Resolves with the exit code; never rejects.
  */
 export function runKubectl(args: string[], options: KubectlOptions): Promise<KubectlResult> {
-  const binary = options.binary ?? 'kubectl';
+  const binary = options.binary ?? kubectlPath();
   return new Promise((resolve) => {
     const child = execFile(
       binary,

@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { debianTool, type Tool } from './tools.ts';
 
 /**
  * A real Prometheus server (the Debian package's binary) for end-to-end tests: a child process on
@@ -11,13 +12,9 @@ import { stringify } from 'yaml';
  * typed helpers over its HTTP API.
  */
 
-/** How to get Prometheus where it is missing (CI installs it in .ci/run). */
-export const PROMETHEUS_HINT =
-  'prometheus not installed (apt-get install -y --no-install-recommends prometheus)';
-
-/** True when the `prometheus` binary is on PATH. */
-export function hasPrometheus(): boolean {
-  return spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).error === undefined;
+/** `prometheus` on PATH, or how to install it (CI does in .ci/run). */
+export function prometheusTool(): Tool {
+  return debianTool('prometheus', '--version', 'prometheus');
 }
 
 export interface PrometheusServerOptions {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { kubectlPath } from '../../../test/support/tools.ts';
 import { collect, exitCode, firstLine, startCli } from './child-process.test-helper.ts';
 
 const run = promisify(execFile);
@@ -27,7 +28,7 @@ test('serves the CRD it was given to real kubectl through the kubeconfig it writ
   try {
     expect(await firstLine(child.stdout)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const { stdout } = await run(
-      'kubectl',
+      kubectlPath(),
       [
         '--kubeconfig',
         kubeconfig,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../../clock/clock.ts';
 import type { Manager } from '../../app/manager.ts';
@@ -28,12 +28,24 @@ import type { LoadedKubeConfig, RunFlags } from '../run-config.ts';
 import { shutdownSignal } from '../serve.ts';
 import { packageVersion } from '../version.ts';
 import { logLevelOption } from '../common-options.ts';
+import { parseLabelSelector } from '../../util/label-selector.ts';
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function checkNamespaceName(name: string): void {
   if (!NAMESPACE_NAME.test(name)) {
     throw new Error(`expected namespace names such as team-a (lower-case DNS labels), got "${name}"`);
+  }
+}
+
+function checkLabelSelector(selector: string): void {
+  try {
+    parseLabelSelector(selector);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${why}; expected a label selector such as tier=ml or "env in (prod,staging)"`, {
+      cause: error,
+    });
   }
 }
 
@@ -79,7 +91,10 @@ export function runCommand(): Command {
       ).argParser(commaList(checkNamespaceName)),
     )
     .addOption(
-      option('--label-selector <selector>', 'watch only PipelineRunNodes matching this label selector'),
+      option(
+        '--label-selector <selector>',
+        'watch only PipelineRunNodes matching this label selector',
+      ).argParser(checkedBy(checkLabelSelector)),
     )
     .addOption(
       option('--workers <n>', 'parallel reconciles (one resource is never reconciled twice at once)')
@@ -288,6 +303,8 @@ export function runCommand(): Command {
         );
         await runUntilSignal(command, flags, manager, log);
       } catch (error) {
+        // A usage error found after start (the probe address) exits 2 like the others (main.ts).
+        if (error instanceof CommanderError) throw error;
         fatal(error);
       }
     });

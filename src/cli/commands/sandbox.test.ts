@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { kubectlPath } from '../../../test/support/tools.ts';
 import { collect, exitCode, startCli, type Child } from './child-process.test-helper.ts';
 
 const run = promisify(execFile);
@@ -101,7 +102,7 @@ test('real kubectl sees the samples with their printer columns; SIGINT shuts dow
   const stdout = collect(child.stdout);
   await outputContaining(child.stdout, stdout, 'Kubeconfig:', 15_000);
   const { stdout: table } = await run(
-    'kubectl',
+    kubectlPath(),
     ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'prn', '-A'],
     { env: { PATH: process.env.PATH, HOME: dir } },
   );

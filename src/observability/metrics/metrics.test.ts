@@ -5,8 +5,8 @@ import { METRICS_DOC, parseMetricTables } from '../../../test/monitoring/metric-
 import { computeStatus } from '../../controller/status/index.ts';
 import { family, newMetrics, resource } from './exposition.test-helper.ts';
 import { createMetrics } from './metrics.ts';
-
-const PROMTOOL_PRESENT = spawnSync('promtool', ['--version']).error === undefined;
+import { promtoolTool } from '../../../test/monitoring/promtool.ts';
+import { describeWithTools } from '../../../test/support/tools.ts';
 
 describe('createMetrics', () => {
   test('registers on the injected registry only, never on the global one', () => {
@@ -182,9 +182,8 @@ describe('createMetrics', () => {
     expect(await family(registry, 'paiflow_resources')).toEqual([]);
   });
 
-  (PROMTOOL_PRESENT ? test : test.skip)(
-    `promtool check metrics accepts the whole exposition${PROMTOOL_PRESENT ? '' : ' (SKIPPED: promtool is not installed; apt-get install prometheus)'}`,
-    async () => {
+  describeWithTools('with promtool', [promtoolTool()], () => {
+    test('promtool check metrics accepts the whole exposition', async () => {
       const { registry, metrics, cache, clock } = newMetrics({ perObjectMetrics: true, namespaces: ['ml'] });
       // Every adapter fed at least once, with the odd label values (`<error>`, `none`) included.
       metrics.reconciles.reconciled?.({ outcome: 'panic', durationMs: 12 });
@@ -252,6 +251,6 @@ describe('createMetrics', () => {
         status: 0,
         problems: '',
       });
-    },
-  );
+    });
+  });
 });

@@ -258,3 +258,17 @@ export function withoutPrefixes(set: FieldSet, prefixes: FieldPath[]): FieldSet 
     }),
   );
 }
+
+/**
+ * Drops every path that is a parent of a path in `owned`: removing it would take the owned fields
+ * along (structured-merge-diff removes a disowned parent, then adds back the fields still owned).
+ */
+export function withoutOwnedDescendants(set: FieldSet, owned: FieldSet): FieldSet {
+  const ownedPaths = [...owned].map(parsePathKey);
+  return new Set(
+    [...set].filter((key) => {
+      const path = parsePathKey(key);
+      return !ownedPaths.some((o) => o.length > path.length && path.every((element, i) => o[i] === element));
+    }),
+  );
+}

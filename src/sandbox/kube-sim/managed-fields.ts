@@ -13,6 +13,7 @@ import {
   toFieldSet,
   toFieldsV1,
   union,
+  withoutOwnedDescendants,
   withoutPrefixes,
 } from './field-set.ts';
 import type { KubeObject } from './object-meta.ts';
@@ -284,10 +285,10 @@ export function applyConfiguration(input: {
   if (conflicts.length > 0 && !input.force) return { obj: undefined, conflicts };
   for (const owner of others) owner.set = difference(owner.set, changed);
   const previous = owners.find((o) => sameOwner(o, self));
-  const removable = difference(
-    difference(previous?.set ?? new Set(), applied),
-    union(...others.map((o) => o.set)),
-  );
+  // A previous set may hold parents as members (an Update's set, merged into this manager's by
+  // kubectl's client-side to server-side apply migration): they stay while a child is owned.
+  const owned = union(applied, ...others.map((o) => o.set));
+  const removable = withoutOwnedDescendants(difference(previous?.set ?? new Set(), owned), owned);
   for (const key of [...removable].sort((a, b) => a.length - b.length))
     removePath(node, merged, parsePathKey(key));
   const objectChanged = !deepEqual(merged, live);

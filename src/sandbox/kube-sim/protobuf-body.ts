@@ -4,9 +4,10 @@ import { unsupportedMediaType } from './errors.ts';
 import type { KubeObject } from './object-meta.ts';
 
 /**
- * Decodes the protobuf request bodies kubectl's typed clients send (`kubectl create namespace`,
- * `kubectl create secret ...` post `application/vnd.kubernetes.protobuf`): the `k8s\0` envelope
- * (runtime.Unknown) around a v1 Namespace or Secret, into the JSON shape. Field numbers follow
+ * Decodes the protobuf request bodies Go's typed clients send (`kubectl create namespace`,
+ * `kubectl create secret ...` post `application/vnd.kubernetes.protobuf`; Helm's release storage
+ * deletes its Secrets with a protobuf DeleteOptions body): the `k8s\0` envelope (runtime.Unknown)
+ * around a v1 Namespace, Secret or DeleteOptions, into the JSON shape. Field numbers follow
  * k8s.io/api core/v1 and apimachinery meta/v1 generated.proto. Wire decoding is @bufbuild/protobuf's.
  */
 
@@ -117,10 +118,51 @@ function secret(bytes: Uint8Array): KubeObject {
   return obj;
 }
 
+/** meta/v1 DeleteOptions: the fields kube-sim honours (preconditions, dryRun) and the rest, unused. */
+function deleteOptions(apiVersion: string): (bytes: Uint8Array) => KubeObject {
+  return (bytes) => {
+    const obj: KubeObject = { apiVersion, kind: 'DeleteOptions' };
+    const dryRun: string[] = [];
+    readMessage(bytes, {
+      1: (r) => {
+        obj.gracePeriodSeconds = Number(r.int64());
+      },
+      2: (r) => {
+        const preconditions: Record<string, string> = {};
+        readMessage(r.bytes(), {
+          1: (p) => {
+            preconditions.uid = p.string();
+          },
+          2: (p) => {
+            preconditions.resourceVersion = p.string();
+          },
+        });
+        obj.preconditions = preconditions;
+      },
+      3: (r) => {
+        obj.orphanDependents = r.bool();
+      },
+      4: (r) => {
+        obj.propagationPolicy = r.string();
+      },
+      5: (r) => {
+        dryRun.push(r.string());
+      },
+    });
+    if (dryRun.length > 0) obj.dryRun = dryRun;
+    return obj;
+  };
+}
+
 const decoders: Record<string, (bytes: Uint8Array) => KubeObject> = {
   'v1/Namespace': namespace,
   'v1/Secret': secret,
 };
+
+/** The decoder of `apiVersion`/`kind`; DeleteOptions is sent under every group's version. */
+function decoderOf(apiVersion: string, kind: string): ((bytes: Uint8Array) => KubeObject) | undefined {
+  return kind === 'DeleteOptions' ? deleteOptions(apiVersion) : decoders[`${apiVersion}/${kind}`];
+}
 
 /** Decodes a `k8s\0`-prefixed protobuf body; 415 for kinds kube-sim cannot read as protobuf. */
 export function decodeProtobufObject(body: Buffer): KubeObject {
@@ -146,7 +188,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
       raw = r.bytes();
     },
   });
-  const decode = decoders[`${apiVersion}/${kind}`];
+  const decode = decoderOf(apiVersion, kind);
   if (decode === undefined) {
     throw unsupportedMediaType(['application/json', 'application/yaml']);
   }

@@ -1,0 +1,23 @@
+/** The values file of the chart tests that turns every switch away from its default. */
+export const overrides = {
+  watchNamespaces: ['team-a', 'team-b'],
+  credentials: { existingSecret: 'paiflow-credentials' },
+  serviceAccount: { annotations: { 'pod-identity.alibabacloud.com/role-name': 'paiflow' } },
+  controller: {
+    region: 'cn-hangzhou',
+    defaultPollInterval: '1m',
+    qps: 5,
+    burst: 10,
+    endpointAllowList: ['*.aliyuncs.com', 'paiflow.example.com:8443'],
+    logLevel: 'debug',
+  },
+  extraArgs: ['--paiflow-timeout=20s'],
+  extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
+  proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },
+  paiflowCaBundle: { configMap: 'corp-ca' },
+  nodeSelector: { 'kubernetes.io/os': 'linux' },
+  tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ops', effect: 'NoSchedule' }],
+  serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+  prometheusRule: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+  dashboard: { enabled: true, annotations: { grafana_folder: 'PAI' } },
+};
