@@ -26,13 +26,19 @@ const TEST_TIMEOUT_MS = 60_000;
 // tens of milliseconds on a busy machine, and 4 workers would keep the call rate under any limit here.
 const WORKERS = 32;
 
-function createAll(env: Environment): void {
-  for (const nodeId of nodeIds) env.kube.create(pipelineRunNode(env, nodeId, { pipelineRunId: RUN, nodeId }));
+async function createAll(env: Environment): Promise<void> {
+  for (const nodeId of nodeIds)
+    await env.cluster.create(pipelineRunNode(env, nodeId, { pipelineRunId: RUN, nodeId }));
 }
 
 function allInPhase(env: Environment, phase: string): Promise<boolean> {
   return waitFor(
-    () => nodeIds.every((name) => getResource(env, name)?.status?.phase === phase),
+    async () => {
+      const phases = await Promise.all(
+        nodeIds.map(async (name) => (await getResource(env, name))?.status?.phase),
+      );
+      return phases.every((p) => p === phase);
+    },
     `all ${RESOURCES} resources ${phase}`,
     30_000,
   );
@@ -67,7 +73,7 @@ describe('the controller is the tighter limit', () => {
       const lag = monitorEventLoopDelay({ resolution: 5 });
       lag.enable();
       env.paiflow.setTime(RUNNING_AT);
-      createAll(env);
+      await createAll(env);
       await allInPhase(env, 'Running');
       // Every resource keeps polling while Running: the limiter stays saturated until they finish.
       env.paiflow.setTime(FINISHED_AT);
@@ -119,7 +125,7 @@ describe('the simulator is the tighter limit', () => {
     'throttled answers pause the identity for their retry-after; all converge',
     async () => {
       env.paiflow.setTime(FINISHED_AT);
-      createAll(env);
+      await createAll(env);
       await allInPhase(env, 'Succeeded');
 
       const requests = recorder.requests;

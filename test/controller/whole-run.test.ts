@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 test('a run that has not started is Pending, then its root node, children and progress fill in', async () => {
-  env.kube.create(pipelineRunNode(env, 'nightly', { pipelineRunId: RUN }));
+  await env.cluster.create(pipelineRunNode(env, 'nightly', { pipelineRunId: RUN }));
 
   let r = await waitForResource(
     env,

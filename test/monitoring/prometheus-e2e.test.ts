@@ -136,7 +136,7 @@ const installed = hasPrometheus();
     test('the nodes reach their states in the controller', async () => {
       const e = environment();
       for (const n of NODES) {
-        e.kube.create(pipelineRunNode(e, n.name, { pipelineRunId: n.runId, nodeId: n.nodeId }));
+        await e.cluster.create(pipelineRunNode(e, n.name, { pipelineRunId: n.runId, nodeId: n.nodeId }));
       }
       // First observed before PAI time moves, so that each end is a transition the controller sees.
       for (const n of NODES) {
