@@ -37,6 +37,8 @@ export const CREDENTIALS_SECRET = 'paiflow-credentials';
 
 export interface Environment {
   cluster: Cluster;
+  /** Where this environment's Secret and resources live (NAMESPACE unless told otherwise). */
+  namespace: string;
   paiflow: PaiflowSimulator;
   manager: Manager;
   kubeconfigPath: string;
@@ -53,6 +55,11 @@ export interface KubeSimEnvironment extends Environment {
 
 export interface EnvironmentOptions {
   runs: unknown[];
+  /**
+   * A cluster shared with other environments of the same test file (one API server per file): the
+   * environment then takes a namespace of its own and leaves the cluster running when it closes.
+   */
+  shared?: { cluster: Cluster; namespace: string };
   paiflow?: Partial<PaiflowSimulatorOptions>;
   manager?: Partial<ManagerOptions>;
 }
@@ -63,9 +70,13 @@ export function readCrd(): Record<string, unknown> {
 
 /** An environment on the default server (see defaultServerKind). */
 export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
-  return defaultServerKind() === 'kube-sim'
-    ? startKubeSimEnvironment(options)
-    : start(await startKubeApiServerCluster(), options);
+  if (options.shared !== undefined) return start(options.shared.cluster, options);
+  return start(await startCluster(), options);
+}
+
+/** A cluster on the default server, for test files that share it between environments. */
+export function startCluster(): Promise<Cluster> {
+  return defaultServerKind() === 'kube-sim' ? startKubeSimCluster() : startKubeApiServerCluster();
 }
 
 export async function startKubeSimEnvironment(options: EnvironmentOptions): Promise<KubeSimEnvironment> {
@@ -74,16 +85,18 @@ export async function startKubeSimEnvironment(options: EnvironmentOptions): Prom
 }
 
 async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Environment> {
+  const namespace = options.shared?.namespace ?? NAMESPACE;
+  const closeCluster = options.shared === undefined ? () => cluster.close() : () => Promise.resolve();
   try {
-    await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+    await cluster.createNamespace(namespace);
     await cluster.create({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: CREDENTIALS_SECRET, namespace: NAMESPACE },
+      metadata: { name: CREDENTIALS_SECRET, namespace },
       stringData: { ...ACCESS_KEY },
     });
   } catch (error) {
-    await cluster.close();
+    await closeCluster();
     throw error;
   }
   const paiflow = new PaiflowSimulator({
@@ -107,6 +120,8 @@ async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Env
   const startController = async (overrides: Partial<ManagerOptions> = {}): Promise<Manager> => {
     const manager = new Manager({
       kubeConfig: cluster.controllerKubeConfig,
+      // The namespaced mode grants nothing outside the test's namespace: watch only it, as --namespaces does.
+      ...(cluster.rbac === 'namespaced' && { namespaces: [namespace] }),
       clock: systemClock,
       log,
       workers: 4,
@@ -134,6 +149,7 @@ async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Env
   const manager = await startController();
   return {
     cluster,
+    namespace,
     paiflow,
     manager,
     kubeconfigPath: cluster.kubeconfigPath,
@@ -142,7 +158,7 @@ async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Env
     async close() {
       for (const m of managers) await m.stop(1000);
       await paiflow.close();
-      await cluster.close();
+      await closeCluster();
     },
   };
 }
@@ -156,7 +172,7 @@ export function pipelineRunNode(
   return {
     apiVersion: 'paiflow.dev/v1alpha1',
     kind: 'PipelineRunNode',
-    metadata: { name, namespace: NAMESPACE },
+    metadata: { name, namespace: env.namespace },
     spec: { endpoint: env.paiflow.endpoint, credentialsSecretRef: { name: CREDENTIALS_SECRET }, ...spec },
   };
 }
@@ -166,7 +182,7 @@ export async function getResource(env: Environment, name: string): Promise<Pipel
   return (await env.cluster.get({
     apiVersion: 'paiflow.dev/v1alpha1',
     kind: 'PipelineRunNode',
-    namespace: NAMESPACE,
+    namespace: env.namespace,
     name,
   })) as PipelineRunNode | undefined;
 }
@@ -237,7 +253,7 @@ export async function eventsAbout(env: Environment, name: string): Promise<CoreE
   const events = (await env.cluster.list({
     apiVersion: 'v1',
     kind: 'Event',
-    namespace: NAMESPACE,
+    namespace: env.namespace,
   })) as unknown as CoreEvent[];
   return events.filter((e) => e.involvedObject.kind === 'PipelineRunNode' && e.involvedObject.name === name);
 }
@@ -247,7 +263,7 @@ export async function createSecret(
   env: Environment,
   name: string,
   data: Record<string, string>,
-  namespace = NAMESPACE,
+  namespace = env.namespace,
 ): Promise<void> {
   await env.cluster.create({
     apiVersion: 'v1',
