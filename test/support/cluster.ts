@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
@@ -130,9 +130,13 @@ export async function startKubeApiServerCluster(rbac: RbacMode = defaultRbacMode
   const server = await startKubeApiServer();
   try {
     const objects = server.admin.makeApiClient(KubernetesObjectApi);
-    const install = ['deploy/crd.yaml', 'deploy/namespace.yaml', 'deploy/rbac/serviceaccount.yaml'];
-    if (rbac === 'cluster-wide')
-      install.push('deploy/rbac/clusterrole.yaml', 'deploy/rbac/clusterrolebinding.yaml');
+    // Everything in deploy/rbac; the namespaced mode leaves out the paiflow-controller ClusterRole and
+    // its binding, as deploy/namespaced does, and grants a Role per namespace instead.
+    const install = ['deploy/crd.yaml', 'deploy/namespace.yaml'];
+    for (const file of readdirSync(join(root, 'deploy/rbac')).sort()) {
+      if (rbac === 'cluster-wide' || !/^clusterrole(binding)?\.yaml$/.test(file))
+        install.push(`deploy/rbac/${file}`);
+    }
     await applyManifests(server.kubeconfigPath, install.map((path) => readManifests(path)).flat());
     // The CRD's REST endpoint appears shortly after the CRD is created.
     await waitFor(

@@ -60,6 +60,11 @@ export interface EnvironmentOptions {
    * environment then takes a namespace of its own and leaves the cluster running when it closes.
    */
   shared?: { cluster: Cluster; namespace: string };
+  /**
+   * false: startController() returns without waiting for the cache to fill (a controller that may not
+   * list PipelineRunNodes never fills it). Default true.
+   */
+  waitForSync?: boolean;
   paiflow?: Partial<PaiflowSimulatorOptions>;
   manager?: Partial<ManagerOptions>;
 }
@@ -143,7 +148,11 @@ async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Env
       ...overrides,
     });
     managers.push(manager);
-    await manager.start();
+    if (options.waitForSync === false) {
+      manager.start().catch((error: unknown) => log.error({ err: error }, 'manager failed to start'));
+    } else {
+      await manager.start();
+    }
     return manager;
   };
   const manager = await startController();
