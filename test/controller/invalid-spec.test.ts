@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { stringify } from 'yaml';
 import {
   getResource,
@@ -20,7 +21,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     runs: [{ id: 'flow-valid0001', nodes: [{ id: 'node-a', duration: '10h' }] }],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   getResource,
@@ -27,7 +28,7 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,7 @@ beforeAll(async () => {
       metrics: { registry, version: 'test', perObjectMetrics: false, address: undefined },
     },
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

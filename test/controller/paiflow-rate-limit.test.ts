@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import type { Cluster } from '../support/cluster.ts';
@@ -31,7 +32,7 @@ const WORKERS = 32;
 /**
  * Eight at a time: fast enough that the controller meets them as a burst above every limit here
  * (one after the other, each a round trip to the real API server, they would trickle in slower than
- * the simulator's 40/s), without the stall of 200 TLS handshakes at once.
+ * the simulator's 20/s), without the stall of 200 TLS handshakes at once.
  */
 async function createAll(env: Environment): Promise<void> {
   for (let i = 0; i < nodeIds.length; i += 8) {
@@ -63,7 +64,7 @@ function allInPhase(env: Environment, phase: string): Promise<boolean> {
 let cluster: Cluster;
 beforeAll(async () => {
   cluster = await startCluster();
-});
+}, START_TIMEOUT_MS);
 afterAll(async () => {
   await cluster.close();
 });
@@ -115,12 +116,6 @@ describe('the controller is the tighter limit', () => {
       // (Without the limiter all 200 would arrive at once: an excess of about 190.)
       lag.disable();
       const stampingSlack = 1 + (controller.qps * lag.max) / 1e9;
-      console.log(
-        'DBG lag.max ms',
-        lag.max / 1e6,
-        outcomes(recorder.requests),
-        rateLimitExcess(times, controller),
-      );
       expect(rateLimitExcess(times, controller)).toBeLessThanOrEqual(stampingSlack);
       // The controller's limit is the binding one: the simulator never had to throttle. This follows
       // from the bound above as long as the stamping slack fits in the simulator's headroom (its bound
@@ -141,7 +136,7 @@ describe('the controller is the tighter limit', () => {
 });
 
 describe('the simulator is the tighter limit', () => {
-  const simulator = { qps: 40, burst: 10, retryAfterMs: 250 };
+  const simulator = { qps: 20, burst: 5, retryAfterMs: 250 };
   const controller = { qps: 400, burst: 50, maxConcurrent: 8 };
   const recorder = paiflowRequestRecorder();
   let env: Environment;
@@ -182,7 +177,7 @@ describe('the simulator is the tighter limit', () => {
       const counts = outcomes(requests);
       const throttled = counts['Throttling.User'] ?? 0;
       expect(counts.OK).toBeGreaterThanOrEqual(RESOURCES);
-      expect(throttled).toBeGreaterThan(0); // the controller's 400/s did run into the simulator's 40/s
+      expect(throttled).toBeGreaterThan(0); // the controller's 400/s did run into the simulator's 20/s
       // Sending at its own limit regardless, the controller would be throttled on nine calls in ten;
       // pausing, it loses only the calls already under way when the first throttled answer comes back.
       expect(throttled).toBeLessThan(counts.OK ?? 0);

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   getResource,
   pipelineRunNode,
@@ -31,7 +32,7 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   eventsAbout,
   getResource,
@@ -27,7 +28,7 @@ beforeAll(async () => {
     ],
     manager: { defaultPollIntervalMs: 60, minPollIntervalMs: 50 },
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

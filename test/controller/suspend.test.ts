@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   eventsAbout,
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await env.cluster.create(
     pipelineRunNode(env, 'ticker', { pipelineRunId: TICKER.runId, nodeId: TICKER.nodeId }),
   );
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   pipelineRunNode,
@@ -30,7 +31,7 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { parse } from 'yaml';
 import {
   NAMESPACE,
