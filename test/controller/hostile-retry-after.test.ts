@@ -5,9 +5,9 @@ import {
   condition,
   createSecret,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // Hostile retry-after headers from a PAIFlow endpoint (an allow-listed one that a tenant controls, or
@@ -26,12 +26,12 @@ const HOSTILE: { name: string; status: number; code: string; headers: Record<str
   },
 ];
 
-let env: Environment;
+let env: KubeSimEnvironment;
 const clock = new FakeClock({ now: Date.now() });
 const servers: ScriptedServer[] = [];
 
 beforeAll(async () => {
-  env = await startEnvironment({ runs: [], manager: { clock } });
+  env = await startKubeSimEnvironment({ runs: [], manager: { clock } });
 });
 
 afterAll(async () => {
@@ -47,7 +47,10 @@ test.each(HOSTILE)('$status with $headers: polled again after a minute', async (
   servers.push(server);
   // Credentials of its own: a throttled identity is paused for every resource using it.
   const secret = `key-${hostile.name}`;
-  createSecret(env, secret, { accessKeyId: `LTAI-${hostile.name}`, accessKeySecret: 'hostile-0123456789' });
+  await createSecret(env, secret, {
+    accessKeyId: `LTAI-${hostile.name}`,
+    accessKeySecret: 'hostile-0123456789',
+  });
   env.kube.create(
     pipelineRunNode(env, hostile.name, {
       credentialsSecretRef: { name: secret },

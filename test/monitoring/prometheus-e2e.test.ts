@@ -11,12 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { parse } from 'yaml';
 import {
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitForResource,
   type Environment,
 } from '../support/environment.ts';
@@ -80,7 +79,7 @@ const installed = hasPrometheus();
       const prometheusToken = await metricsReaderToken(apiServer, 'monitoring', 'prometheus');
       const tokenFile = join(dir, 'token');
       writeFileSync(tokenFile, prometheusToken, { mode: 0o600 });
-      env = await startEnvironment({
+      env = await startKubeSimEnvironment({
         runs: NODES.map((n) => ({
           id: n.runId,
           nodes: [{ id: n.nodeId, name: n.name, duration: n.duration, outcome: n.outcome }],
