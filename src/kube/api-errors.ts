@@ -23,14 +23,18 @@ export interface KubeErrorInfo {
 export function kubeErrorInfo(error: unknown): KubeErrorInfo {
   if (error instanceof ApiException) {
     const status = error.code;
-    const reason = statusReason(error.body);
+    const { reason, message } = statusOf(error.body);
     const retryAfter = Number(error.headers['retry-after']);
+    // A 403's message is what the operator needs: which user may not do which verb on which resource
+    // where (`secrets "x" is forbidden: User "..." cannot get resource "secrets" ... in the namespace
+    // "team-a"`). It names no object content, so it is safe to log; other messages may quote values.
+    const detail = status === 403 && message !== undefined ? `: ${message}` : '';
     return {
       status,
       ...(reason !== undefined && { reason }),
       retryable: isRetryableStatus(status),
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterMs: serverDelay(retryAfter * 1000) }),
-      summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}`,
+      summary: `Kubernetes API answered ${status}${reason === undefined ? '' : ` ${reason}`}${detail}`,
     };
   }
   const watchStatus = (error as { statusCode?: unknown } | undefined)?.statusCode;
@@ -55,12 +59,17 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof ApiException && error.code === 404;
 }
 
-function statusReason(body: unknown): string | undefined {
-  if (typeof body !== 'string') return undefined;
+/** The `metav1.Status` reason and message of an error body, where present. */
+function statusOf(body: unknown): { reason?: string; message?: string } {
+  if (typeof body !== 'string') return {};
+  let parsed: { reason?: unknown; message?: unknown };
   try {
-    const parsed = JSON.parse(body) as { reason?: unknown };
-    return typeof parsed.reason === 'string' && parsed.reason !== '' ? parsed.reason : undefined;
+    parsed = JSON.parse(body) as { reason?: unknown; message?: unknown };
   } catch {
-    return undefined;
+    return {};
   }
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const reason = text(parsed.reason);
+  const message = text(parsed.message);
+  return { ...(reason !== undefined && { reason }), ...(message !== undefined && { message }) };
 }

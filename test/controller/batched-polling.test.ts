@@ -1,14 +1,13 @@
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import {
-  getResource,
   kubectl,
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   statusWrites,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // The observer at scale, end to end: 500 resources tracking nodes (with children) of 125 runs,
@@ -41,7 +40,14 @@ function run(id: string, extraStep = false): unknown {
 }
 
 /** Four resources per run: the whole run (its root node) and each stage, all with their children. */
-function resourcesOf(env: Environment, i: number): Record<string, unknown>[] {
+const PRN_REF = { apiVersion: 'paiflow.dev/v1alpha1', kind: 'PipelineRunNode', namespace: NAMESPACE };
+
+/** The phase kube-sim holds for a resource (read in-process: these suites run on kube-sim). */
+function phaseOf(env: KubeSimEnvironment, name: string): string | undefined {
+  return (env.kube.get({ ...PRN_REF, name }) as PipelineRunNode | undefined)?.status?.phase;
+}
+
+function resourcesOf(env: KubeSimEnvironment, i: number): Record<string, unknown>[] {
   const id = runId(i);
   return [
     pipelineRunNode(env, `r${i}-run`, { pipelineRunId: id, depth: 2 }),
@@ -51,11 +57,11 @@ function resourcesOf(env: Environment, i: number): Record<string, unknown>[] {
   ];
 }
 
-function operations(env: Environment): Record<string, number> {
+function operations(env: KubeSimEnvironment): Record<string, number> {
   return env.paiflow.counts().byOperation;
 }
 
-function nodesAsked(env: Environment): number {
+function nodesAsked(env: KubeSimEnvironment): number {
   return Object.values(env.paiflow.counts().byNode).reduce((a, b) => a + b, 0);
 }
 
@@ -63,10 +69,10 @@ const child = (r: PipelineRunNode | undefined, nodeId: string): string | undefin
   r?.status?.children?.find((c) => c.nodeId === nodeId)?.status;
 
 describe('500 resources of 125 runs', () => {
-  let env: Environment;
+  let env: KubeSimEnvironment;
 
   beforeAll(async () => {
-    env = await startEnvironment({
+    env = await startKubeSimEnvironment({
       runs: Array.from({ length: RUNS }, (_, i) => run(runId(i))),
       manager: {
         defaultPollIntervalMs: INTERVAL_MS,
@@ -82,9 +88,7 @@ describe('500 resources of 125 runs', () => {
     await waitFor(
       () =>
         Array.from({ length: RUNS }, (_, i) => i).every((i) =>
-          [`r${i}-run`, ...STAGES.map((s) => `r${i}-${s}`)].every(
-            (name) => getResource(env, name)?.status?.phase === 'Running',
-          ),
+          [`r${i}-run`, ...STAGES.map((s) => `r${i}-${s}`)].every((name) => phaseOf(env, name) === 'Running'),
         ),
       'all 500 resources Running',
       60_000,
@@ -140,10 +144,10 @@ describe('500 resources of 125 runs', () => {
 });
 
 describe('a step added to a run later', () => {
-  let env: Environment;
+  let env: KubeSimEnvironment;
 
   beforeAll(async () => {
-    env = await startEnvironment({
+    env = await startKubeSimEnvironment({
       runs: [],
       manager: { minPollIntervalMs: 100, fullRefreshIntervals: LATE_FULL_REFRESH_INTERVALS },
     });
@@ -184,10 +188,10 @@ describe('a step added to a run later', () => {
 
 describe('user work while 2,000 resources are due', () => {
   const DUE = 2000;
-  let env: Environment;
+  let env: KubeSimEnvironment;
 
   beforeAll(async () => {
-    env = await startEnvironment({
+    env = await startKubeSimEnvironment({
       runs: [run('flow-due')],
       manager: { defaultPollIntervalMs: 60_000, minPollIntervalMs: 500 },
     });
@@ -276,10 +280,10 @@ describe.each([
   { name: 'refuses the action', batchLimit: 0 },
   { name: 'takes 10 entries at most', batchLimit: 10 },
 ])('a simulator that $name', ({ batchLimit }) => {
-  let env: Environment;
+  let env: KubeSimEnvironment;
 
   beforeAll(async () => {
-    env = await startEnvironment({
+    env = await startKubeSimEnvironment({
       runs: Array.from({ length: 10 }, (_, i) => run(runId(i))),
       paiflow: { batchLimit },
       manager: { defaultPollIntervalMs: 300, minPollIntervalMs: 100 },
@@ -298,7 +302,7 @@ describe.each([
     });
     const allIn = (phase: string): Promise<boolean> =>
       waitFor(
-        () => names.every((name) => getResource(env, name)?.status?.phase === phase),
+        () => names.every((name) => phaseOf(env, name) === phase),
         `all ${names.length} resources ${phase}`,
         20_000,
       );

@@ -8,10 +8,10 @@ import {
   kubectlWithInput,
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // Where the controller's PAIFlow credentials come from, and where they may go: a Secret in the
@@ -24,10 +24,10 @@ const RECOVERY_MS = STALLED_RETRY_MS + SECRET_TTL_MS + 2000;
 const OTHER_NAMESPACE = 'team-b';
 const SHARE_TOKEN = 'share-token-0123';
 
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [
       { id: 'flow-creds0001', nodes: [{ id: 'node-a', duration: '10h' }] },
       { id: 'flow-creds0002', nodes: [{ id: 'node-a', duration: '10h' }] },
@@ -49,7 +49,10 @@ function secretManifest(name: string, data: Record<string, string>): Record<stri
 
 test('wrong credentials stall with Unauthorized; fixing the Secret recovers without a restart', async () => {
   const wrong = 'not-the-secret-0123456789';
-  createSecret(env, 'wrong-credentials', { accessKeyId: ACCESS_KEY.accessKeyId, accessKeySecret: wrong });
+  await createSecret(env, 'wrong-credentials', {
+    accessKeyId: ACCESS_KEY.accessKeyId,
+    accessKeySecret: wrong,
+  });
   env.kube.create(
     pipelineRunNode(env, 'wrong', {
       pipelineRunId: 'flow-creds0001',
@@ -69,8 +72,8 @@ test('wrong credentials stall with Unauthorized; fixing the Secret recovers with
   expect(JSON.stringify(r.status)).not.toContain(wrong);
   // Retried every stalledRetryMs, the same failure is neither rewritten nor announced again.
   await waitFor(() => callsFor(env, 'flow-creds0001') >= 3, 'three rejected polls');
-  expect(getResource(env, 'wrong')?.metadata.resourceVersion).toBe(r.metadata.resourceVersion);
-  expect(eventsAbout(env, 'wrong').map((e) => [e.type, e.reason, e.count])).toEqual([
+  expect((await getResource(env, 'wrong'))?.metadata.resourceVersion).toBe(r.metadata.resourceVersion);
+  expect((await eventsAbout(env, 'wrong')).map((e) => [e.type, e.reason, e.count])).toEqual([
     ['Warning', 'PollingFailing', 1],
   ]);
 
@@ -93,7 +96,8 @@ test('wrong credentials stall with Unauthorized; fixing the Secret recovers with
   expect(condition(fixed, 'Stalled')).toMatchObject({ status: 'False', reason: 'Progressing' });
   expect(condition(fixed, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Progressing' });
   await waitFor(
-    () => eventsAbout(env, 'wrong').some((e) => e.type === 'Normal' && e.reason === 'PollingRecovered'),
+    async () =>
+      (await eventsAbout(env, 'wrong')).some((e) => e.type === 'Normal' && e.reason === 'PollingRecovered'),
     'a PollingRecovered Event',
   );
   const logs = env.logLines.join('');
@@ -103,7 +107,7 @@ test('wrong credentials stall with Unauthorized; fixing the Secret recovers with
 
 test('a Secret that exists only in another namespace is never read: CredentialsNotFound', async () => {
   env.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: OTHER_NAMESPACE } });
-  createSecret(env, 'team-b-credentials', { ...ACCESS_KEY }, OTHER_NAMESPACE);
+  await createSecret(env, 'team-b-credentials', { ...ACCESS_KEY }, OTHER_NAMESPACE);
   // kube-sim counts requests without their namespace; a one-shot fault on GETs of Secrets in the
   // other namespace is the tripwire instead: it is still armed at the end only if none came.
   const tripwire = { verb: 'get', resource: 'secrets', namespace: OTHER_NAMESPACE } as const;
@@ -134,7 +138,7 @@ test('a Secret that exists only in another namespace is never read: CredentialsN
   expect(armed).toBeDefined();
 
   // Once the Secret exists where it belongs, the resource recovers (after the cached "not found").
-  createSecret(env, 'team-b-credentials', { ...ACCESS_KEY });
+  await createSecret(env, 'team-b-credentials', { ...ACCESS_KEY });
   await waitForResource(
     env,
     'elsewhere',
@@ -169,7 +173,7 @@ test('an endpoint outside the allow-list is refused before any call', async () =
 });
 
 test('a shared run is polled with the token from its Secret; a missing key says which', async () => {
-  createSecret(env, 'shared-run-token', { token: SHARE_TOKEN });
+  await createSecret(env, 'shared-run-token', { token: SHARE_TOKEN });
   env.kube.create(
     pipelineRunNode(env, 'shared', {
       pipelineRunId: 'flow-shared001',

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   eventsAbout,
@@ -24,14 +25,16 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
 });
 
 test('a failed node is Ready=False, Stalled=True with a Warning Event, and kubectl describe shows it', async () => {
-  env.kube.create(pipelineRunNode(env, 'train', { pipelineRunId: 'flow-fail0001', nodeId: 'node-train' }));
+  await env.cluster.create(
+    pipelineRunNode(env, 'train', { pipelineRunId: 'flow-fail0001', nodeId: 'node-train' }),
+  );
   await waitForResource(env, 'train', (r) => r.status?.phase !== undefined, 'first observation');
 
   env.paiflow.setTime(5 * 60_000);
@@ -44,8 +47,8 @@ test('a failed node is Ready=False, Stalled=True with a Warning Event, and kubec
   expect(r.status?.finishedAt).toEqual(expect.any(String));
 
   // Events are recorded right after the status write that reveals the transition.
-  const failed = await waitFor(() => {
-    const found = eventsAbout(env, 'train').filter((e) => e.reason === 'Failed');
+  const failed = await waitFor(async () => {
+    const found = (await eventsAbout(env, 'train')).filter((e) => e.reason === 'Failed');
     return found.length > 0 && found;
   }, 'the Failed Event');
   expect(failed).toEqual([

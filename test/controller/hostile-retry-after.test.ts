@@ -5,10 +5,10 @@ import {
   condition,
   createSecret,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // Hostile retry-after headers from a PAIFlow endpoint (an allow-listed one that a tenant controls, or
@@ -29,12 +29,12 @@ const HOSTILE: { name: string; status: number; code: string; headers: Record<str
   },
 ];
 
-let env: Environment;
+let env: KubeSimEnvironment;
 const clock = new FakeClock({ now: Date.now() });
 const servers: ScriptedServer[] = [];
 
 beforeAll(async () => {
-  env = await startEnvironment({ runs: [], manager: { clock } });
+  env = await startKubeSimEnvironment({ runs: [], manager: { clock } });
 });
 
 /** Waits for `outcome` while running the controller's due timers (time stands still). */
@@ -60,7 +60,10 @@ test.each(HOSTILE)('$status with $headers: polled again after a minute', async (
   servers.push(server);
   // Credentials of its own: a throttled identity is paused for every resource using it.
   const secret = `key-${hostile.name}`;
-  createSecret(env, secret, { accessKeyId: `LTAI-${hostile.name}`, accessKeySecret: 'hostile-0123456789' });
+  await createSecret(env, secret, {
+    accessKeyId: `LTAI-${hostile.name}`,
+    accessKeySecret: 'hostile-0123456789',
+  });
   env.kube.create(
     pipelineRunNode(env, hostile.name, {
       credentialsSecretRef: { name: secret },

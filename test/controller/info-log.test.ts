@@ -3,10 +3,10 @@ import {
   NAMESPACE,
   pipelineRunNode,
   pollsOf,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // The controller's log at info tells the story of a run, one line per fact: nodes start, succeed
@@ -25,10 +25,10 @@ interface Line {
 }
 
 const INFO = 30;
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [
       { id: 'flow-ok', nodes: [{ id: 'node-1', name: 'train', duration: '1m' }] },
       { id: 'flow-bad', nodes: [{ id: 'node-1', name: 'train', duration: '2m', outcome: 'fail' }] },

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { stringify } from 'yaml';
 import {
   getResource,
@@ -20,7 +21,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     runs: [{ id: 'flow-valid0001', nodes: [{ id: 'node-a', duration: '10h' }] }],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
@@ -95,9 +96,9 @@ describe('creating an invalid PipelineRunNode is rejected, naming the field', ()
     expect(result.code).not.toBe(0);
   });
 
-  test.each(cases)('$name', ({ name, want }) => {
+  test.each(cases)('$name', async ({ name, want }) => {
     expect(errorAbout(result, name)).toMatch(want);
-    expect(getResource(env, name)).toBeUndefined();
+    expect(await getResource(env, name)).toBeUndefined();
   });
 });
 
@@ -134,9 +135,9 @@ describe('changing the identity of a PipelineRunNode is rejected by CEL, naming 
     expect(result.code).not.toBe(0);
   });
 
-  test.each(cases)('$name', ({ name, want }) => {
+  test.each(cases)('$name', async ({ name, want }) => {
     expect(errorAbout(result, name)).toMatch(want);
-    const stored = getResource(env, name);
+    const stored = await getResource(env, name);
     expect(stored?.spec).toMatchObject(valid);
     expect(stored?.metadata.generation).toBe(1);
   });

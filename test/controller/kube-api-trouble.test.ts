@@ -6,11 +6,11 @@ import {
   kubectl,
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   statusWrites,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // The Kubernetes API misbehaving: watches closed by the server, failing to reconnect, 410 Gone,
@@ -25,10 +25,10 @@ type Name = (typeof names)[number];
 const runOf = (name: Name): string => `flow-${name}`;
 const PRN = { group: 'paiflow.dev', resource: 'pipelinerunnodes' };
 
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: names.map((name) => ({ id: runOf(name), nodes: [{ id: 'node-1', duration: '1m' }] })),
   });
   env.paiflow.setTime(RUNNING_AT);
@@ -161,7 +161,7 @@ test('status writes failing with 500 and 429: the PAI transition still ends up i
 
 test('Secret reads failing with 500 and 429: the resource converges', async () => {
   const secret = 'credentials-read-with-trouble';
-  createSecret(env, secret, ACCESS_KEY);
+  await createSecret(env, secret, ACCESS_KEY);
   const reads = env.kube.counters.count({ verb: 'get', resource: 'secrets' });
   const onSecret = { verb: 'get', resource: 'secrets', name: secret };
   env.kube.faults.add({ code: 500, ...onSecret, count: 1 });

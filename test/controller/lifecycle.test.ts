@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   getResource,
@@ -27,17 +28,19 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
 });
 
 test('a node goes Initialized, Running, Succeeded; conditions follow; kubectl wait returns', async () => {
-  env.kube.create(pipelineRunNode(env, 'prep', { pipelineRunId: 'flow-ok0001', nodeId: 'node-prep' }));
+  await env.cluster.create(
+    pipelineRunNode(env, 'prep', { pipelineRunId: 'flow-ok0001', nodeId: 'node-prep' }),
+  );
 
-  let r = await waitFor(() => {
-    const res = getResource(env, 'prep');
+  let r = await waitFor(async () => {
+    const res = await getResource(env, 'prep');
     return res?.status?.phase === 'Initialized' && res;
   }, 'phase Initialized');
   expect(condition(r, 'Ready')).toMatchObject({ status: 'Unknown' });
@@ -49,8 +52,8 @@ test('a node goes Initialized, Running, Succeeded; conditions follow; kubectl wa
   const waiting = kubectl(env, 'wait', '-n', NAMESPACE, '--for=condition=Ready', 'prn/prep', '--timeout=30s');
 
   env.paiflow.setTime(30_000);
-  r = await waitFor(() => {
-    const res = getResource(env, 'prep');
+  r = await waitFor(async () => {
+    const res = await getResource(env, 'prep');
     return res?.status?.phase === 'Running' && res;
   }, 'phase Running');
   expect(r.status).toMatchObject({
@@ -61,8 +64,8 @@ test('a node goes Initialized, Running, Succeeded; conditions follow; kubectl wa
   });
 
   env.paiflow.setTime(5 * 60_000);
-  r = await waitFor(() => {
-    const res = getResource(env, 'prep');
+  r = await waitFor(async () => {
+    const res = await getResource(env, 'prep');
     return res?.status?.phase === 'Succeeded' && res;
   }, 'phase Succeeded');
   expect(condition(r, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded' });

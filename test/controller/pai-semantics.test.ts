@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +102,7 @@ beforeAll(async () => {
       metrics: { registry, version: 'test', perObjectMetrics: false, address: undefined },
     },
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
@@ -111,8 +112,8 @@ function secret(name: string, data: Record<string, string>): Record<string, unkn
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NAMESPACE }, stringData: data };
 }
 
-function warnings(name: string): string[] {
-  return eventsAbout(env, name)
+async function warnings(name: string): Promise<string[]> {
+  return (await eventsAbout(env, name))
     .filter((e) => e.type === 'Warning')
     .map((e) => `${e.reason}: ${e.message}`);
 }
@@ -170,8 +171,8 @@ async function alertsFiringOver(exposition: string): Promise<string> {
 }
 
 test('a branch not taken is no failure: the run succeeds, Skipped is Ready, no Warning, no alert, Healthy in Argo CD', async () => {
-  env.kube.create(pipelineRunNode(env, 'branch-run', { pipelineRunId: 'flow-branch001', depth: 2 }));
-  env.kube.create(
+  await env.cluster.create(pipelineRunNode(env, 'branch-run', { pipelineRunId: 'flow-branch001', depth: 2 }));
+  await env.cluster.create(
     pipelineRunNode(env, 'branch-else', { pipelineRunId: 'flow-branch001', nodeId: 'node-else' }),
   );
   await waitForResource(env, 'branch-run', (r) => r.status?.phase !== undefined, 'first observation');
@@ -190,12 +191,12 @@ test('a branch not taken is no failure: the run succeeds, Skipped is Ready, no W
   expect(condition(skipped, 'Ready')?.message).toMatch(/was skipped by PAI.*its branch was not taken/);
 
   await waitFor(
-    () => eventsAbout(env, 'branch-else').some((e) => e.reason === 'Skipped'),
+    async () => (await eventsAbout(env, 'branch-else')).some((e) => e.reason === 'Skipped'),
     'the Skipped Event',
   );
-  expect(eventsAbout(env, 'branch-else').find((e) => e.reason === 'Skipped')?.type).toBe('Normal');
-  expect(warnings('branch-run')).toEqual([]);
-  expect(warnings('branch-else')).toEqual([]);
+  expect((await eventsAbout(env, 'branch-else')).find((e) => e.reason === 'Skipped')?.type).toBe('Normal');
+  expect(await warnings('branch-run')).toEqual([]);
+  expect(await warnings('branch-else')).toEqual([]);
 
   // kubectl wait treats both as done, and `get` shows no failure.
   const waited = await kubectl(
@@ -230,7 +231,7 @@ test('a branch not taken is no failure: the run succeeds, Skipped is Ready, no W
 });
 
 test('a run terminated while queued, which never gets a root node, is finished within one interval', async () => {
-  env.kube.create(pipelineRunNode(env, 'queued', { pipelineRunId: 'flow-queued001' }));
+  await env.cluster.create(pipelineRunNode(env, 'queued', { pipelineRunId: 'flow-queued001' }));
   const pending = await waitForResource(
     env,
     'queued',
@@ -255,13 +256,15 @@ test('a run terminated while queued, which never gets a root node, is finished w
   expect(done.status?.nodeId).toBeUndefined();
   // Terminal: never asked again, while another resource is polled several times.
   const calls = env.paiflow.counts().byRun['flow-queued001'] ?? 0;
-  env.kube.create(pipelineRunNode(env, 'ticker', { pipelineRunId: 'flow-sts000001', nodeId: 'node-long' }));
+  await env.cluster.create(
+    pipelineRunNode(env, 'ticker', { pipelineRunId: 'flow-sts000001', nodeId: 'node-long' }),
+  );
   await waitForPolls(env, { runId: 'flow-sts000001', nodeId: 'node-long' }, 5);
   expect(env.paiflow.counts().byRun['flow-queued001'] ?? 0).toBe(calls);
 });
 
 test('type Physical: a 403 on the physical query keeps the logical status and says what is missing', async () => {
-  env.kube.create(
+  await env.cluster.create(
     pipelineRunNode(env, 'physical', {
       pipelineRunId: 'flow-phys00001',
       nodeId: 'node-train',
@@ -297,7 +300,7 @@ test('type Physical: a 403 on the physical query keeps the logical status and sa
 test('an expired STS token: the Secret renewed meanwhile is read again, and the resource never stalls', async () => {
   const applied = await kubectlWithInput(env, secret('sts-credentials', STS_OLD), 'apply', '-f', '-');
   expect(applied.code).toBe(0);
-  env.kube.create(
+  await env.cluster.create(
     pipelineRunNode(env, 'sts', {
       pipelineRunId: 'flow-sts000001',
       nodeId: 'node-long',
@@ -317,13 +320,13 @@ test('an expired STS token: the Secret renewed meanwhile is read again, and the 
   expect(env.paiflow.counts().byOutcome['InvalidSecurityToken.Expired']).toBeGreaterThanOrEqual(1);
   const r = await waitForResource(env, 'sts', (r) => condition(r, 'Synced')?.status === 'True', 'Synced');
   expect(condition(r, 'Stalled')).toMatchObject({ status: 'False' });
-  expect(warnings('sts')).toEqual([]);
+  expect(await warnings('sts')).toEqual([]);
 });
 
 test('an STS token still expired after re-reading the Secret stalls with a message naming the Secret', async () => {
   const stale = { ...STS_OLD };
   expect((await kubectlWithInput(env, secret('sts-stale', stale), 'apply', '-f', '-')).code).toBe(0);
-  env.kube.create(
+  await env.cluster.create(
     pipelineRunNode(env, 'sts-stale', {
       pipelineRunId: 'flow-sts000001',
       nodeId: 'node-long',
@@ -345,7 +348,7 @@ test('an STS token still expired after re-reading the Secret stalls with a messa
 });
 
 test('a failed run names the node that failed and what PAI said, in Ready and in the Warning Event', async () => {
-  env.kube.create(pipelineRunNode(env, 'fails', { pipelineRunId: 'flow-fails0001', depth: 2 }));
+  await env.cluster.create(pipelineRunNode(env, 'fails', { pipelineRunId: 'flow-fails0001', depth: 2 }));
   await waitForResource(env, 'fails', (r) => r.status?.phase !== undefined, 'first observation');
   env.paiflow.setTime(10 * 60_000);
   const r = await waitForResource(env, 'fails', (r) => r.status?.phase === 'Failed', 'Failed');
@@ -357,7 +360,7 @@ test('a failed run names the node that failed and what PAI said, in Ready and in
   expect(message).not.toContain('DLC_JOB_URL');
   expect(r.status?.progress).toBe('2/3, 1 skipped');
   const event = await waitFor(
-    () => eventsAbout(env, 'fails').find((e) => e.reason === 'Failed'),
+    async () => (await eventsAbout(env, 'fails')).find((e) => e.reason === 'Failed'),
     'the Failed Event',
   );
   expect(event.type).toBe('Warning');

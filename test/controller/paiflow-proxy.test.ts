@@ -12,9 +12,9 @@ import {
   condition,
   pipelineRunNode,
   pollsOf,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // PAIFlow behind a corporate proxy: the simulator serves HTTPS with a certificate from a CA of this
@@ -109,14 +109,14 @@ let dir: string;
 let proxy: ConnectProxy;
 let proxyUrl: string;
 let certificates: { caPem: string; key: string; cert: string };
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'paiflow-proxy-'));
   certificates = makeCertificates(dir);
   proxy = new ConnectProxy();
   proxyUrl = await proxy.listen();
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [{ id: RUN, nodes: [{ id: 'node-1', name: 'train', duration: '1h' }] }],
     paiflow: { tls: { key: certificates.key, cert: certificates.cert } },
     manager: { paiflowNetwork: { httpsProxy: proxyUrl, extraCaPem: certificates.caPem } },

@@ -2,13 +2,13 @@ import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import type { FaultKind } from '../../src/sandbox/paiflow-sim/index.ts';
 import {
   condition,
-  getResource,
+  NAMESPACE,
   paiflowRequestRecorder,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   statusWrites,
   waitFor,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // PAIFlow failing in every way it can (5xx, resets, timeouts, bodies that are not JSON), all at once,
@@ -36,10 +36,10 @@ const rows: { name: string; fault: FaultKind; answer: string; reason: string }[]
 const runOf = (name: string): string => `flow-${name}`;
 
 const recorder = paiflowRequestRecorder();
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: rows.map(({ name }) => ({ id: runOf(name), nodes: [{ id: 'node-1', duration: '1m' }] })),
     paiflow: { logger: recorder.logger },
     manager: { paiflowTimeoutMs: TIMEOUT_MS },
@@ -51,7 +51,12 @@ afterAll(async () => {
 });
 
 function resource(name: string): PipelineRunNode {
-  const r = getResource(env, name);
+  const r = env.kube.get({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    namespace: NAMESPACE,
+    name,
+  }) as PipelineRunNode | undefined;
   if (r === undefined) throw new Error(`${name} is gone`);
   return r;
 }
@@ -64,8 +69,8 @@ test('PAIFlow failures: Synced=False with the reason, no churn, backoff, recover
   const healthy = await waitFor(
     () =>
       rows.every(({ name }) => {
-        const r = getResource(env, name);
-        return r?.status?.phase === 'Running' && condition(r, 'Synced')?.status === 'True';
+        const r = resource(name);
+        return r.status?.phase === 'Running' && condition(r, 'Synced')?.status === 'True';
       }) && new Map(rows.map(({ name }) => [name, resource(name)])),
     'every resource Running and Synced',
   );

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   getResource,
   pipelineRunNode,
@@ -31,14 +32,14 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
 });
 
 test("phase and conditions are the logical node's; the physical nodes are its children", async () => {
-  env.kube.create(
+  await env.cluster.create(
     pipelineRunNode(env, 'train-physical', {
       pipelineRunId: 'flow-phys0001',
       nodeId: 'node-train',
@@ -46,8 +47,8 @@ test("phase and conditions are the logical node's; the physical nodes are its ch
     }),
   );
   env.paiflow.setTime(30_000);
-  let r = await waitFor(() => {
-    const res = getResource(env, 'train-physical');
+  let r = await waitFor(async () => {
+    const res = await getResource(env, 'train-physical');
     return res?.status?.phase === 'Running' && res;
   }, 'phase Running');
   expect(r.status).toMatchObject({
@@ -59,8 +60,8 @@ test("phase and conditions are the logical node's; the physical nodes are its ch
   expect(r.status?.children?.map((c) => c.nodeId).sort()).toEqual(['pod-0', 'pod-1']);
 
   env.paiflow.setTime(10 * 60_000);
-  r = await waitFor(() => {
-    const res = getResource(env, 'train-physical');
+  r = await waitFor(async () => {
+    const res = await getResource(env, 'train-physical');
     return res?.status?.phase === 'Succeeded' && res;
   }, 'phase Succeeded');
   expect(r.status?.progress).toBe('2/2');

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { RECONCILE_ANNOTATION } from '../../src/api/v1alpha1.ts';
 import {
   kubectl,
@@ -30,8 +31,10 @@ beforeAll(async () => {
     manager: { defaultPollIntervalMs: 60, minPollIntervalMs: 50 },
   });
   env.paiflow.setTime(60_000);
-  env.kube.create(pipelineRunNode(env, 'ticker', { pipelineRunId: TICKER.runId, nodeId: TICKER.nodeId }));
-});
+  await env.cluster.create(
+    pipelineRunNode(env, 'ticker', { pipelineRunId: TICKER.runId, nodeId: TICKER.nodeId }),
+  );
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
@@ -51,7 +54,7 @@ async function annotate(value: string): Promise<void> {
 }
 
 test('a finished node is not polled again; each new reconcile request is exactly one poll', async () => {
-  env.kube.create(pipelineRunNode(env, 'done', { pipelineRunId: DONE.runId, nodeId: DONE.nodeId }));
+  await env.cluster.create(pipelineRunNode(env, 'done', { pipelineRunId: DONE.runId, nodeId: DONE.nodeId }));
   await waitForResource(env, 'done', (r) => r.status?.phase === 'Succeeded', 'phase Succeeded');
   const polls = pollsOf(env, DONE.runId, DONE.nodeId);
   expect(polls).toBe(1);

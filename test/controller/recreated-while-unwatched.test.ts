@@ -3,10 +3,10 @@ import {
   NAMESPACE,
   pipelineRunNode,
   pollsOf,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitFor,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // A PipelineRunNode deleted and created again under the same name while the controller's watch is
@@ -22,10 +22,10 @@ const NEW_RUNS = ['flow-new-after-gap', 'flow-new-after-restart', 'flow-new-afte
 const PRN = { apiVersion: 'paiflow.dev/v1alpha1', kind: 'PipelineRunNode', namespace: NAMESPACE };
 const WATCH = { verb: 'watch', group: 'paiflow.dev', resource: 'pipelinerunnodes' };
 
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [FINISHED, RUNNING, ...NEW_RUNS.map((id) => ({ id, nodes: [{ id: 'node-1', duration: '10h' }] }))],
     manager: { informer: { restartBackoff: { minMs: 50, maxMs: 300 } } },
   });

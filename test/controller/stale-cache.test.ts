@@ -3,11 +3,11 @@ import {
   getResource,
   pipelineRunNode,
   pollsOf,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitFor,
   waitForPolls,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // The controller reads resources from its informer's cache, which can lag behind the API server:
@@ -17,10 +17,10 @@ import {
 const NODE = { runId: 'flow-stale0001', nodeId: 'node-a' };
 const WATCH_DELAY_MS = 800;
 
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [{ id: NODE.runId, startAfter: '1m', nodes: [{ id: NODE.nodeId, duration: '10h' }] }],
     manager: { defaultPollIntervalMs: 60, minPollIntervalMs: 50 },
   });
@@ -46,6 +46,6 @@ test('a status write the cache has not seen yet is not repeated, nor are its Eve
   // Once the cache has caught up, polling goes on as usual.
   await waitForPolls(env, NODE, 5);
 
-  expect(getResource(env, 'stale')?.metadata.resourceVersion).toBe(written.metadata.resourceVersion);
-  expect(eventsAbout(env, 'stale').map((e) => [e.reason, e.count])).toEqual([['Started', 1]]);
+  expect((await getResource(env, 'stale'))?.metadata.resourceVersion).toBe(written.metadata.resourceVersion);
+  expect((await eventsAbout(env, 'stale')).map((e) => [e.reason, e.count])).toEqual([['Started', 1]]);
 });

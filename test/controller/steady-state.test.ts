@@ -5,11 +5,11 @@ import {
   NAMESPACE,
   pipelineRunNode,
   pollsOf,
-  startEnvironment,
+  startKubeSimEnvironment,
   statusWrites,
   waitForPolls,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // Status is written only when something a user can see changed, and the controller's own status
@@ -18,10 +18,10 @@ import {
 const LONG = { runId: 'flow-long0001', nodeId: 'node-long' };
 const SLOW = { runId: 'flow-slow0001', nodeId: 'node-slow' };
 
-let env: Environment;
+let env: KubeSimEnvironment;
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [
       { id: LONG.runId, nodes: [{ id: LONG.nodeId, duration: '10h' }] },
       { id: SLOW.runId, startAfter: '1m', nodes: [{ id: SLOW.nodeId, duration: '10h' }] },
@@ -45,7 +45,7 @@ test('polling a node whose PAI state does not change writes no status', async ()
   await waitForPolls(env, LONG, 10);
   expect(statusWrites(env)).toBe(0);
   expect(env.kube.counters.count({ resource: 'pipelinerunnodes', verb: 'patch' })).toBe(0);
-  expect(getResource(env, 'long')?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  expect((await getResource(env, 'long'))?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
 });
 
 test('a status write does not cause a poll: one poll per reconcile', async () => {

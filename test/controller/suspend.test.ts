@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   eventsAbout,
@@ -30,8 +31,10 @@ beforeAll(async () => {
     manager: { defaultPollIntervalMs: 60, minPollIntervalMs: 50 },
   });
   env.paiflow.setTime(30_000);
-  env.kube.create(pipelineRunNode(env, 'ticker', { pipelineRunId: TICKER.runId, nodeId: TICKER.nodeId }));
-});
+  await env.cluster.create(
+    pipelineRunNode(env, 'ticker', { pipelineRunId: TICKER.runId, nodeId: TICKER.nodeId }),
+  );
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
@@ -52,7 +55,7 @@ async function setSuspend(value: boolean): Promise<void> {
 }
 
 test('a resource created suspended is never polled, and polling starts once it is resumed', async () => {
-  env.kube.create(
+  await env.cluster.create(
     pipelineRunNode(env, 'train', { pipelineRunId: NODE.runId, nodeId: NODE.nodeId, suspend: true }),
   );
   let r = await waitForResource(
@@ -73,7 +76,10 @@ test('a resource created suspended is never polled, and polling starts once it i
   expect(condition(r, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Progressing' });
   expect(condition(r, 'Synced')).toMatchObject({ status: 'True' });
   await waitForPolls(env, NODE, 3);
-  await waitFor(() => eventsAbout(env, 'train').some((e) => e.reason === 'Resumed'), 'a Resumed Event');
+  await waitFor(
+    async () => (await eventsAbout(env, 'train')).some((e) => e.reason === 'Resumed'),
+    'a Resumed Event',
+  );
 });
 
 test('suspending a running node stops its polls; the status keeps what was last observed', async () => {
@@ -92,8 +98,8 @@ test('suspending a running node stops its polls; the status keeps what was last 
   await waitForPolls(env, TICKER, INTERVALS);
   expect(pollsOf(env, NODE.runId, NODE.nodeId)).toBe(polls);
   // Its message says what was last observed, so this is a second Event, not a repeat of the first.
-  const suspended = await waitFor(() => {
-    const found = eventsAbout(env, 'train').filter((e) => e.reason === 'Suspended');
+  const suspended = await waitFor(async () => {
+    const found = (await eventsAbout(env, 'train')).filter((e) => e.reason === 'Suspended');
     return found.length === 2 && found;
   }, 'a second Suspended Event');
   expect(suspended.map((e) => [e.type, e.count])).toEqual([

@@ -4,9 +4,9 @@ import {
   condition,
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitForResource,
-  type Environment,
+  type KubeSimEnvironment,
 } from '../support/environment.ts';
 
 // Status tells the truth about answers that break PAIFlow's contract, served by hostile loopback
@@ -15,11 +15,11 @@ import {
 // 200 body is what the same Code at 4xx is; a Status that is not a string is shown and flagged.
 
 const registry = new Registry();
-let env: Environment;
+let env: KubeSimEnvironment;
 const servers: ScriptedServer[] = [];
 
 beforeAll(async () => {
-  env = await startEnvironment({
+  env = await startKubeSimEnvironment({
     runs: [],
     manager: { metrics: { registry, version: 'test', perObjectMetrics: false } },
   });

@@ -1,3 +1,4 @@
+import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import {
   condition,
   pipelineRunNode,
@@ -30,14 +31,14 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await env.close();
 });
 
 test('a run that has not started is Pending, then its root node, children and progress fill in', async () => {
-  env.kube.create(pipelineRunNode(env, 'nightly', { pipelineRunId: RUN }));
+  await env.cluster.create(pipelineRunNode(env, 'nightly', { pipelineRunId: RUN }));
 
   let r = await waitForResource(
     env,

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import {
   NAMESPACE,
   pipelineRunNode,
-  startEnvironment,
+  startKubeSimEnvironment,
   waitForResource,
   type Environment,
 } from '../support/environment.ts';
@@ -83,7 +83,7 @@ describeWithKubeApiServer(
       const prometheusToken = await metricsReaderToken(apiServer, 'monitoring', 'prometheus');
       const tokenFile = join(dir, 'token');
       writeFileSync(tokenFile, prometheusToken, { mode: 0o600 });
-      env = await startEnvironment({
+      env = await startKubeSimEnvironment({
         runs: NODES.map((n) => ({
           id: n.runId,
           nodes: [{ id: n.nodeId, name: n.name, duration: n.duration, outcome: n.outcome }],
@@ -143,7 +143,7 @@ describeWithKubeApiServer(
     test('the nodes reach their states in the controller', async () => {
       const e = environment();
       for (const n of NODES) {
-        e.kube.create(pipelineRunNode(e, n.name, { pipelineRunId: n.runId, nodeId: n.nodeId }));
+        await e.cluster.create(pipelineRunNode(e, n.name, { pipelineRunId: n.runId, nodeId: n.nodeId }));
       }
       // First observed before PAI time moves, so that each end is a transition the controller sees.
       for (const n of NODES) {

@@ -1,28 +1,34 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import { systemClock } from '../../src/clock/clock.ts';
 import { Manager, type ManagerOptions } from '../../src/app/manager.ts';
 import { StaticCredentialsProvider } from '../../src/paiflow/index.ts';
-import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
+import type { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import {
   PaiflowSimulator,
   validateScenario,
   type PaiflowSimulatorOptions,
 } from '../../src/sandbox/paiflow-sim/index.ts';
+import {
+  defaultServerKind,
+  readManifests,
+  startKubeApiServerCluster,
+  startKubeSimCluster,
+  type Cluster,
+} from './cluster.ts';
 import { runKubectl as run, type KubectlResult } from './kubectl-run.ts';
+import { waitFor } from './wait.ts';
 
 export type { KubectlResult };
+export { waitFor };
 
 /**
- * The world of an end-to-end test: kube-sim with the real CRD (deploy/crd.yaml), the PAIFlow
- * simulator on a manual clock, and the controller (a Manager, as `run` builds it) polling fast,
- * all over loopback HTTP. Tests drive PAI time with `paiflow.setTime()` and wait on state.
+ * The world of an end-to-end test: a Kubernetes API server with the real CRD (deploy/crd.yaml) —
+ * the real kube-apiserver where built, with the controller as its ServiceAccount under deploy/rbac,
+ * else kube-sim (cluster.ts) —, the PAIFlow simulator on a manual clock, and the controller (a
+ * Manager, as `run` builds it) polling fast, all over loopback HTTP. Tests drive PAI time with
+ * `paiflow.setTime()` and wait on state.
  */
 
 export const NAMESPACE = 'team-a';
@@ -30,7 +36,9 @@ export const ACCESS_KEY = { accessKeyId: 'LTAI-e2e', accessKeySecret: 'e2e-secre
 export const CREDENTIALS_SECRET = 'paiflow-credentials';
 
 export interface Environment {
-  kube: KubeSim;
+  cluster: Cluster;
+  /** Where this environment's Secret and resources live (NAMESPACE unless told otherwise). */
+  namespace: string;
   paiflow: PaiflowSimulator;
   manager: Manager;
   kubeconfigPath: string;
@@ -40,30 +48,62 @@ export interface Environment {
   close(): Promise<void>;
 }
 
+/** An environment on kube-sim, for tests that inject faults, count requests or cut watches. */
+export interface KubeSimEnvironment extends Environment {
+  kube: KubeSim;
+}
+
 export interface EnvironmentOptions {
   runs: unknown[];
+  /**
+   * A cluster shared with other environments of the same test file (one API server per file): the
+   * environment then takes a namespace of its own and leaves the cluster running when it closes.
+   */
+  shared?: { cluster: Cluster; namespace: string };
+  /**
+   * false: startController() returns without waiting for the cache to fill (a controller that may not
+   * list PipelineRunNodes never fills it). Default true.
+   */
+  waitForSync?: boolean;
   paiflow?: Partial<PaiflowSimulatorOptions>;
   manager?: Partial<ManagerOptions>;
 }
 
 export function readCrd(): Record<string, unknown> {
-  return parseAllDocuments(
-    readFileSync(new URL('../../deploy/crd.yaml', import.meta.url), 'utf8'),
-  )[0]!.toJS() as Record<string, unknown>;
+  return readManifests('deploy/crd.yaml')[0]!;
 }
 
+/** An environment on the default server (see defaultServerKind). */
 export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
-  const dir = mkdtempSync(join(tmpdir(), 'paiflow-e2e-'));
-  const kube = new KubeSim();
-  kube.create(readCrd());
-  await kube.listen({ host: '127.0.0.1', port: 0 });
-  kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  kube.create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: CREDENTIALS_SECRET, namespace: NAMESPACE },
-    stringData: { ...ACCESS_KEY },
-  });
+  if (options.shared !== undefined) return start(options.shared.cluster, options);
+  return start(await startCluster(), options);
+}
+
+/** A cluster on the default server, for test files that share it between environments. */
+export function startCluster(): Promise<Cluster> {
+  return defaultServerKind() === 'kube-sim' ? startKubeSimCluster() : startKubeApiServerCluster();
+}
+
+export async function startKubeSimEnvironment(options: EnvironmentOptions): Promise<KubeSimEnvironment> {
+  const cluster = await startKubeSimCluster();
+  return { ...(await start(cluster, options)), kube: cluster.sim };
+}
+
+async function start(cluster: Cluster, options: EnvironmentOptions): Promise<Environment> {
+  const namespace = options.shared?.namespace ?? NAMESPACE;
+  const closeCluster = options.shared === undefined ? () => cluster.close() : () => Promise.resolve();
+  try {
+    await cluster.createNamespace(namespace);
+    await cluster.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: CREDENTIALS_SECRET, namespace },
+      stringData: { ...ACCESS_KEY },
+    });
+  } catch (error) {
+    await closeCluster();
+    throw error;
+  }
   const paiflow = new PaiflowSimulator({
     accessKeys: [ACCESS_KEY],
     scenario: validateScenario({ settings: { readyToSchedule: '1s', starting: '1s' }, runs: options.runs }),
@@ -71,8 +111,6 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
     ...options.paiflow,
   });
   const paiflowUrl = await paiflow.listen();
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kube.kubeconfig());
   const logLines: string[] = [];
   const log = pino(
     { level: 'debug' },
@@ -85,10 +123,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
   );
   const managers: Manager[] = [];
   const startController = async (overrides: Partial<ManagerOptions> = {}): Promise<Manager> => {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
     const manager = new Manager({
-      kubeConfig,
+      kubeConfig: cluster.controllerKubeConfig,
+      // The namespaced mode grants nothing outside the test's namespace: watch only it, as --namespaces does.
+      ...(cluster.rbac === 'namespaced' && { namespaces: [namespace] }),
       clock: systemClock,
       log,
       workers: 4,
@@ -110,22 +148,26 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       ...overrides,
     });
     managers.push(manager);
-    await manager.start();
+    if (options.waitForSync === false) {
+      manager.start().catch((error: unknown) => log.error({ err: error }, 'manager failed to start'));
+    } else {
+      await manager.start();
+    }
     return manager;
   };
   const manager = await startController();
   return {
-    kube,
+    cluster,
+    namespace,
     paiflow,
     manager,
-    kubeconfigPath,
+    kubeconfigPath: cluster.kubeconfigPath,
     logLines,
     startController,
     async close() {
       for (const m of managers) await m.stop(1000);
       await paiflow.close();
-      await kube.close();
-      rmSync(dir, { recursive: true, force: true });
+      await closeCluster();
     },
   };
 }
@@ -139,18 +181,19 @@ export function pipelineRunNode(
   return {
     apiVersion: 'paiflow.dev/v1alpha1',
     kind: 'PipelineRunNode',
-    metadata: { name, namespace: NAMESPACE },
+    metadata: { name, namespace: env.namespace },
     spec: { endpoint: env.paiflow.endpoint, credentialsSecretRef: { name: CREDENTIALS_SECRET }, ...spec },
   };
 }
 
-export function getResource(env: Environment, name: string): PipelineRunNode | undefined {
-  return env.kube.get({
+/** The PipelineRunNode `name` in the test namespace as the server stores it; undefined if absent. */
+export async function getResource(env: Environment, name: string): Promise<PipelineRunNode | undefined> {
+  return (await env.cluster.get({
     apiVersion: 'paiflow.dev/v1alpha1',
     kind: 'PipelineRunNode',
-    namespace: NAMESPACE,
+    namespace: env.namespace,
     name,
-  }) as PipelineRunNode | undefined;
+  })) as PipelineRunNode | undefined;
 }
 
 export function condition(
@@ -158,21 +201,6 @@ export function condition(
   type: string,
 ): { status: string; reason: string; message: string } | undefined {
   return resource?.status?.conditions?.find((c) => c.type === type);
-}
-
-/** Polls `check` until it returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false | null,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Waits until the resource exists and satisfies `predicate`; resolves to it. */
@@ -184,8 +212,8 @@ export function waitForResource(
   timeoutMs?: number,
 ): Promise<PipelineRunNode> {
   return waitFor(
-    () => {
-      const resource = getResource(env, name);
+    async () => {
+      const resource = await getResource(env, name);
       return resource !== undefined && predicate(resource) && resource;
     },
     `${name}: ${what}`,
@@ -229,21 +257,24 @@ export interface CoreEvent {
   count?: number;
 }
 
-/** The core/v1 Events about the PipelineRunNode `name` in the test namespace, as stored by kube-sim. */
-export function eventsAbout(env: Environment, name: string): CoreEvent[] {
-  return (
-    env.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: NAMESPACE }) as unknown as CoreEvent[]
-  ).filter((e) => e.involvedObject.kind === 'PipelineRunNode' && e.involvedObject.name === name);
+/** The core/v1 Events about the PipelineRunNode `name` in the test namespace, as the server stores them. */
+export async function eventsAbout(env: Environment, name: string): Promise<CoreEvent[]> {
+  const events = (await env.cluster.list({
+    apiVersion: 'v1',
+    kind: 'Event',
+    namespace: env.namespace,
+  })) as unknown as CoreEvent[];
+  return events.filter((e) => e.involvedObject.kind === 'PipelineRunNode' && e.involvedObject.name === name);
 }
 
-/** Creates (in-process) a Secret with `data` given as plain strings. */
-export function createSecret(
+/** Creates a Secret with `data` given as plain strings. */
+export async function createSecret(
   env: Environment,
   name: string,
   data: Record<string, string>,
-  namespace = NAMESPACE,
-): void {
-  env.kube.create({
+  namespace = env.namespace,
+): Promise<void> {
+  await env.cluster.create({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name, namespace },
@@ -251,7 +282,7 @@ export function createSecret(
   });
 }
 
-/** Runs the real kubectl on PATH against the environment's kube-sim. */
+/** Runs the real kubectl on PATH against the environment's API server, as admin. */
 export function kubectl(env: Environment, ...args: string[]): Promise<KubectlResult> {
   return runKubectl(env, args, undefined);
 }
@@ -319,7 +350,7 @@ export function rateLimitExcess(times: readonly number[], rate: { qps: number; b
 }
 
 /** Status writes (patch or update of `pipelinerunnodes/status`) kube-sim has served. */
-export function statusWrites(env: Environment): number {
+export function statusWrites(env: KubeSimEnvironment): number {
   const status = { group: 'paiflow.dev', resource: 'pipelinerunnodes', subresource: 'status' };
   return (
     env.kube.counters.count({ ...status, verb: 'patch' }) +

@@ -42,10 +42,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "paiflow-controller.rules" -}}
 - apiGroups: [paiflow.dev]
   resources: [pipelinerunnodes]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [paiflow.dev]
   resources: [pipelinerunnodes/status]
-  verbs: [get, patch, update]
+  verbs: [patch]
 - apiGroups: ['']
   resources: [secrets]
   verbs: [get]

@@ -224,7 +224,14 @@ export class ResourceInformer {
   #failed(watch: NamespaceWatch, error: unknown): void {
     if (error instanceof StaleWorkError) return;
     const info = kubeErrorInfo(error);
-    this.#scheduleRestart(watch, info.summary, info.retryAfterMs);
+    // A watch's 403 carries no message (client-node keeps only the status code): say what is missing.
+    const reason =
+      info.status === 403
+        ? `${info.summary}: the controller needs list and watch on pipelinerunnodes.paiflow.dev ${
+            watch.namespace === undefined ? 'in every namespace' : `in namespace ${watch.namespace}`
+          } (deploy/rbac)`
+        : info.summary;
+    this.#scheduleRestart(watch, reason, info.retryAfterMs);
   }
 
   /** Stops the ListWatch from outside: whatever it still waits for becomes stale. */

@@ -144,6 +144,13 @@ export class PipelineRunNodeReconciler implements Reconciler {
       } catch (error) {
         if (isNotFound(error)) return {}; // deleted meanwhile
         const info = kubeErrorInfo(error);
+        if (info.status === 403) {
+          // Nothing in status can say so: the log must, loudly, until RBAC is fixed.
+          context.log.error(
+            { summary: info.summary },
+            'status write forbidden: the controller needs patch on pipelinerunnodes/status (deploy/rbac)',
+          );
+        }
         throw new RetryableError({
           message: `status write failed: ${info.summary}`,
           reason: info.status === 409 ? 'Conflict' : 'StatusWriteFailed',
