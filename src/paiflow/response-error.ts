@@ -20,7 +20,7 @@ const DECIMAL = /^\d+(\.\d+)?$/;
  * mistake: a value meant as seconds makes us retry early (and back off again), whereas the reverse
  * would stall for minutes.
  */
-export function parseAcsRetryAfter(headers: Headers): number | undefined {
+function parseAcsRetryAfter(headers: Headers): number | undefined {
   const acs = header(headers, 'x-acs-retry-after');
   return acs !== undefined && DECIMAL.test(acs) ? Math.ceil(Number(acs)) : undefined;
 }
