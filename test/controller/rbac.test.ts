@@ -1,4 +1,4 @@
-import { AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { systemClock } from '../../src/clock/clock.ts';
 import { EventRecorder } from '../../src/kube/event-recorder.ts';
 import { SecretReader } from '../../src/kube/secret-reader.ts';
@@ -22,8 +22,10 @@ import {
 } from '../support/environment.ts';
 import {
   CONTROLLER_MAY,
+  EVERY_USER_MAY,
   METRICS_AUTH_MAY,
   permissionLines,
+  permissions,
   RECONCILE_MAY,
   type PolicyRule,
 } from '../support/controller-permissions.ts';
@@ -34,27 +36,8 @@ import { describeWithKubeApiServer } from '../support/kube-apiserver.ts';
 // and each verb of its paiflow-controller role earns its place: without it the controller fails, saying which
 // permission it lacks.
 
-/** What Kubernetes grants every authenticated user (system:basic-user and friends): not ours. */
-const EVERY_USER_MAY = [
-  'create selfsubjectreviews.authentication.k8s.io',
-  'create selfsubjectaccessreviews.authorization.k8s.io',
-  'create selfsubjectrulesreviews.authorization.k8s.io',
-  'get clustertrustbundles.certificates.k8s.io',
-  'list clustertrustbundles.certificates.k8s.io',
-  'watch clustertrustbundles.certificates.k8s.io',
-];
-
 const RUN = 'flow-rbac0001';
 const runs = [{ id: RUN, nodes: [{ id: 'node-a', duration: '1m' }] }];
-
-/** Resource permissions of `kubeConfig`'s user in `namespace`; non-resource URLs must be read-only. */
-async function permissions(kubeConfig: KubeConfig, namespace: string): Promise<string[]> {
-  const review = await kubeConfig.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
-    body: { spec: { namespace } },
-  });
-  for (const rule of review.status?.nonResourceRules ?? []) expect(rule.verbs).toEqual(['get']);
-  return permissionLines(review.status?.resourceRules ?? []);
-}
 
 /** deploy/rbac/clusterrole.yaml without `verb` on `resource`. */
 function clusterRoleWithout(resource: string, verb: string): Record<string, unknown> {
