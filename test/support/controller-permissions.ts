@@ -1,4 +1,4 @@
-import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
 
 /**
  * What the controller's ServiceAccount may do in a namespace it watches, as `verb resource[.group]`:
@@ -74,4 +74,20 @@ export async function permissions(kubeConfig: KubeConfig, namespace: string): Pr
     }
   }
   return permissionLines(review.status?.resourceRules ?? []);
+}
+
+/**
+ * permissions() of another user, asked by an admin impersonating it (as `kubectl auth can-i --list
+ * --as` does): works whether or not that user's ServiceAccount exists. The API server gives an
+ * impersonated ServiceAccount its groups, system:authenticated among them.
+ */
+export function permissionsAs(admin: KubeConfig, user: string, namespace: string): Promise<string[]> {
+  const impersonating = new KubeConfig();
+  impersonating.loadFromOptions({
+    clusters: admin.getClusters(),
+    users: admin.getUsers().map((u) => ({ ...u, impersonateUser: user })),
+    contexts: admin.getContexts(),
+    currentContext: admin.getCurrentContext(),
+  });
+  return permissions(impersonating, namespace);
 }
