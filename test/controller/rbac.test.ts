@@ -5,7 +5,6 @@ import { SecretReader } from '../../src/kube/secret-reader.ts';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import {
   applyManifests,
-  namespacedRole,
   readManifests,
   startKubeApiServerCluster,
   type Cluster,
@@ -23,7 +22,6 @@ import {
 import {
   CONTROLLER_MAY,
   EVERY_USER_MAY,
-  METRICS_AUTH_MAY,
   permissionLines,
   permissions,
   RECONCILE_MAY,
@@ -197,6 +195,7 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
   });
 
   describe('a Secret is read only from the resource namespace', () => {
+    // The namespaced mode's boundary, which the API server enforces: namespaced-mode.test.ts.
     test('cluster-wide (get on every Secret): the controller itself refuses another namespace', async () => {
       // The Secret exists in the environment's namespace; the resource lives in another one.
       const env = await startEnvironment({ shared: { cluster, namespace: nextNamespace('owner') }, runs });
@@ -233,43 +232,6 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
       } finally {
         await env.close();
       }
-    });
-
-    test('namespaced (a Role per watched namespace): the API server refuses any other namespace', async () => {
-      const watched = nextNamespace('watched');
-      const other = nextNamespace('other');
-      await cluster.createNamespace(watched);
-      await cluster.createNamespace(other);
-      // The namespaced mode: no ClusterRoleBinding, a Role in the watched namespace.
-      await cluster.server!.admin.makeApiClient(CustomObjectsApi).deleteClusterCustomObject({
-        group: 'rbac.authorization.k8s.io',
-        version: 'v1',
-        plural: 'clusterrolebindings',
-        name: 'paiflow-controller',
-      });
-      await applyManifests(cluster.kubeconfigPath, namespacedRole(watched));
-      for (const namespace of [watched, other]) {
-        await cluster.create({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: CREDENTIALS_SECRET, namespace },
-          stringData: { ...ACCESS_KEY },
-        });
-      }
-      await waitFor(
-        async () =>
-          (await permissions(cluster.controllerKubeConfig, other)).join() ===
-          [...METRICS_AUTH_MAY, ...EVERY_USER_MAY].sort().join(),
-        'the paiflow-controller ClusterRoleBinding to be gone',
-      );
-      expect(await permissions(cluster.controllerKubeConfig, watched)).toEqual(
-        [...CONTROLLER_MAY, ...EVERY_USER_MAY].sort(),
-      );
-      const reader = new SecretReader({ kubeConfig: cluster.controllerKubeConfig, clock: systemClock });
-      expect((await reader.read(watched, CREDENTIALS_SECRET))?.get('accessKeyId')).toBe(
-        ACCESS_KEY.accessKeyId,
-      );
-      await expect(reader.read(other, CREDENTIALS_SECRET)).rejects.toMatchObject({ code: 403 });
     });
   });
 });
