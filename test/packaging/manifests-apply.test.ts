@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
-import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import {
   CONTROLLER_MAY,
   EVERY_USER_MAY,
@@ -16,6 +15,7 @@ import {
   startKubeApiServer,
   type TestKubeApiServer,
 } from '../support/kube-apiserver.ts';
+import { startKubeSimServer, type KubeSimServer } from '../support/kube-sim-server.ts';
 import { describeWithTools, KUBECTL_VERSIONS, kubectlTool } from '../support/tools.ts';
 import { waitFor } from '../support/wait.ts';
 import type { Result } from './helm.ts';
@@ -185,17 +185,12 @@ function installTests(target: () => Target): void {
 }
 
 describeWithTools('deploy/ applied to kube-sim', [kubectlTool()], () => {
-  let sim: KubeSim;
-  const target: Target = { name: 'kube-sim', kubeconfigPath: join(work, 'kube-sim.kubeconfig') };
+  let server: KubeSimServer;
   beforeAll(async () => {
-    sim = new KubeSim();
-    await sim.listen({ host: '127.0.0.1', port: 0 });
-    writeFileSync(target.kubeconfigPath, sim.kubeconfig(), { mode: 0o600 });
+    server = await startKubeSimServer();
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  installTests(() => target);
+  afterAll(() => server.stop());
+  installTests(() => ({ name: 'kube-sim', kubeconfigPath: server.kubeconfigPath }));
 });
 
 describeWithKubeApiServer(
