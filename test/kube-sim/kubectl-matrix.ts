@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { runKubectl } from '../support/kubectl-run.ts';
+import { waitFor } from '../support/wait.ts';
 import { describeWithTools, kubectlTool } from '../support/tools.ts';
 import type { Body } from './client.ts';
 import { fixturePath, prn as prnIn } from './helpers.ts';
@@ -141,13 +142,6 @@ export function kubectlMatrix(
       };
       const getJson = async (...args: string[]): Promise<Body> =>
         JSON.parse(await ok('get', ...args, '-o', 'json')) as Body;
-      const waitFor = async (check: () => boolean, what: string): Promise<void> => {
-        const deadline = Date.now() + 20_000;
-        while (!check()) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      };
 
       it('creates from YAML and shows it as YAML, JSON and a table with the CRD printer columns', async () => {
         expect(await ok('create', '-f', fixturePath('prn.yaml'))).toContain(
@@ -219,7 +213,7 @@ export function kubectlMatrix(
         try {
           // The status changes once both watch: kubectl wait must see it as a watch event.
           for (const wait of waiting) {
-            await waitFor(() => WATCH_OPEN.test(wait.output().stderr), 'kubectl wait watching');
+            await waitFor(() => WATCH_OPEN.test(wait.output().stderr), 'kubectl wait watching', 20_000);
           }
           const status = {
             spec: { depth: 9 },
@@ -273,13 +267,17 @@ export function kubectlMatrix(
           'custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier',
         );
         try {
-          await waitFor(() => watcher.output().stdout.includes('w'), 'the first watch line');
+          await waitFor(() => watcher.output().stdout.includes('w'), 'the first watch line', 20_000);
           expect(await ok('label', 'prn', 'w', 'tier=gold')).toContain('labeled');
           // kubectl 1.27 prints "annotate", later versions "annotated".
           expect(await ok('annotate', 'prn', 'w', 'note=hello')).toContain(
             'pipelinerunnode.paiflow.dev/w annotate',
           );
-          await waitFor(() => /w\s+gold/.test(watcher.output().stdout), 'the label through the watch');
+          await waitFor(
+            () => /w\s+gold/.test(watcher.output().stdout),
+            'the label through the watch',
+            20_000,
+          );
         } finally {
           watcher.kill();
         }

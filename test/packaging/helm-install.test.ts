@@ -46,7 +46,6 @@ interface EnvVar {
 
 /** An API server the chart is installed on, with an admin kubeconfig file. */
 interface Target {
-  name: string;
   kubeconfigPath: string;
   /**
    * What the controller's ServiceAccount may do in each namespace, by RBAC (the real server only:
@@ -176,7 +175,7 @@ describeWithTools('Helm 4 against kube-sim', [helmTool('4'), kubectlTool()], () 
     server = await startKubeSimServer();
   });
   afterAll(() => server.stop());
-  lifecycleTest('4', () => ({ name: 'kube-sim', kubeconfigPath: server.kubeconfigPath }));
+  lifecycleTest('4', () => ({ kubeconfigPath: server.kubeconfigPath }));
 });
 
 describeWithKubeApiServer(
@@ -189,7 +188,6 @@ describeWithKubeApiServer(
       const admin = new KubeConfig();
       admin.loadFromFile(server.kubeconfigPath);
       target = {
-        name: 'kube-apiserver',
         kubeconfigPath: server.kubeconfigPath,
         permissions: (namespace) => permissionsAs(admin, CONTROLLER_USER, namespace),
       };
