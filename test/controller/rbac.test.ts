@@ -1,11 +1,10 @@
-import { AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { systemClock } from '../../src/clock/clock.ts';
 import { EventRecorder } from '../../src/kube/event-recorder.ts';
 import { SecretReader } from '../../src/kube/secret-reader.ts';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import {
   applyManifests,
-  namespacedRole,
   readManifests,
   startKubeApiServerCluster,
   type Cluster,
@@ -22,8 +21,9 @@ import {
 } from '../support/environment.ts';
 import {
   CONTROLLER_MAY,
-  METRICS_AUTH_MAY,
+  EVERY_USER_MAY,
   permissionLines,
+  permissions,
   RECONCILE_MAY,
   type PolicyRule,
 } from '../support/controller-permissions.ts';
@@ -34,27 +34,8 @@ import { describeWithKubeApiServer } from '../support/kube-apiserver.ts';
 // and each verb of its paiflow-controller role earns its place: without it the controller fails, saying which
 // permission it lacks.
 
-/** What Kubernetes grants every authenticated user (system:basic-user and friends): not ours. */
-const EVERY_USER_MAY = [
-  'create selfsubjectreviews.authentication.k8s.io',
-  'create selfsubjectaccessreviews.authorization.k8s.io',
-  'create selfsubjectrulesreviews.authorization.k8s.io',
-  'get clustertrustbundles.certificates.k8s.io',
-  'list clustertrustbundles.certificates.k8s.io',
-  'watch clustertrustbundles.certificates.k8s.io',
-];
-
 const RUN = 'flow-rbac0001';
 const runs = [{ id: RUN, nodes: [{ id: 'node-a', duration: '1m' }] }];
-
-/** Resource permissions of `kubeConfig`'s user in `namespace`; non-resource URLs must be read-only. */
-async function permissions(kubeConfig: KubeConfig, namespace: string): Promise<string[]> {
-  const review = await kubeConfig.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
-    body: { spec: { namespace } },
-  });
-  for (const rule of review.status?.nonResourceRules ?? []) expect(rule.verbs).toEqual(['get']);
-  return permissionLines(review.status?.resourceRules ?? []);
-}
 
 /** deploy/rbac/clusterrole.yaml without `verb` on `resource`. */
 function clusterRoleWithout(resource: string, verb: string): Record<string, unknown> {
@@ -214,6 +195,7 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
   });
 
   describe('a Secret is read only from the resource namespace', () => {
+    // The namespaced mode's boundary, which the API server enforces: namespaced-mode.test.ts.
     test('cluster-wide (get on every Secret): the controller itself refuses another namespace', async () => {
       // The Secret exists in the environment's namespace; the resource lives in another one.
       const env = await startEnvironment({ shared: { cluster, namespace: nextNamespace('owner') }, runs });
@@ -250,43 +232,6 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
       } finally {
         await env.close();
       }
-    });
-
-    test('namespaced (a Role per watched namespace): the API server refuses any other namespace', async () => {
-      const watched = nextNamespace('watched');
-      const other = nextNamespace('other');
-      await cluster.createNamespace(watched);
-      await cluster.createNamespace(other);
-      // The namespaced mode: no ClusterRoleBinding, a Role in the watched namespace.
-      await cluster.server!.admin.makeApiClient(CustomObjectsApi).deleteClusterCustomObject({
-        group: 'rbac.authorization.k8s.io',
-        version: 'v1',
-        plural: 'clusterrolebindings',
-        name: 'paiflow-controller',
-      });
-      await applyManifests(cluster.kubeconfigPath, namespacedRole(watched));
-      for (const namespace of [watched, other]) {
-        await cluster.create({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: CREDENTIALS_SECRET, namespace },
-          stringData: { ...ACCESS_KEY },
-        });
-      }
-      await waitFor(
-        async () =>
-          (await permissions(cluster.controllerKubeConfig, other)).join() ===
-          [...METRICS_AUTH_MAY, ...EVERY_USER_MAY].sort().join(),
-        'the paiflow-controller ClusterRoleBinding to be gone',
-      );
-      expect(await permissions(cluster.controllerKubeConfig, watched)).toEqual(
-        [...CONTROLLER_MAY, ...EVERY_USER_MAY].sort(),
-      );
-      const reader = new SecretReader({ kubeConfig: cluster.controllerKubeConfig, clock: systemClock });
-      expect((await reader.read(watched, CREDENTIALS_SECRET))?.get('accessKeyId')).toBe(
-        ACCESS_KEY.accessKeyId,
-      );
-      await expect(reader.read(other, CREDENTIALS_SECRET)).rejects.toMatchObject({ code: 403 });
     });
   });
 });

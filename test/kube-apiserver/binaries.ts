@@ -3,14 +3,18 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KUBE_SIM_VERSION } from '../../src/sandbox/kube-sim/discovery.ts';
 
 /**
  * Where the kube-apiserver and etcd binaries that build.sh makes are cached: one folder per
  * Kubernetes version, outside the clone, shared by every clone and worktree on the machine.
  */
 
-/** The Kubernetes version the tests run against (see docs/testing.md for why this one). */
-export const DEFAULT_KUBE_VERSION = 'v1.37.2';
+/**
+ * The Kubernetes version the tests run against (see docs/testing.md for why this one): the one
+ * kube-sim's /version reports, so that both servers say the same.
+ */
+export const DEFAULT_KUBE_VERSION = KUBE_SIM_VERSION.gitVersion;
 
 export interface KubeBinaries {
   version: string;

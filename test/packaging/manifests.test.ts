@@ -1,69 +1,21 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseAllDocuments, stringify } from 'yaml';
-import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import { permissionLines, RECONCILE_MAY, type PolicyRule } from '../support/controller-permissions.ts';
-import { describeWithTools, KUBECTL_VERSIONS, kubectlPath, kubectlTool } from '../support/tools.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
+import { namespacedInstall as namespacedInstallIn, render as renderIn } from './kustomize.ts';
 
 /**
  * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
  * Component), every object validated against its Kubernetes schema (kubernetes-models,
- * @kubernetes-models/prometheus-operator), the security-relevant fields checked, and every object
- * applied with every supported real kubectl (1.27 .. 1.35) to kube-sim.
+ * @kubernetes-models/prometheus-operator) and the security-relevant fields checked.
+ * manifests-apply.test.ts applies them to kube-sim and to the real API server.
  */
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const root = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
-
-function kubectl(args: string[], input?: string, binary = kubectlPath()): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      binary,
-      args,
-      { cwd: root, env: { PATH: process.env.PATH, HOME: work }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-    child.stdin?.end(input);
-  });
-}
-
-async function render(dir: string): Promise<KubeObject[]> {
-  const result = await kubectl(['kustomize', dir]);
-  expect({ dir, ...result }).toMatchObject({ code: 0 });
-  return parseAllDocuments(result.stdout).map((doc) => doc.toJSON() as KubeObject);
-}
-
-/** A kustomization of the user's own adding the namespaced Component to deploy/ (docs/install.md). */
-function namespacedInstall(): string {
-  const dir = mkdtempSync(join(work, 'namespaced-'));
-  const deploy = relative(dir, join(root, 'deploy'));
-  writeFileSync(
-    join(dir, 'kustomization.yaml'),
-    stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources: [deploy],
-      components: [`${deploy}/namespaced`],
-    }),
-  );
-  return dir;
-}
+const render = (dir: string): Promise<KubeObject[]> => renderIn(work, dir);
+const namespacedInstall = (): string => namespacedInstallIn(work);
 
 /** Secure metrics: the controller asks the API server about scrapers; scrapers may GET /metrics. */
 const rulesOf: Record<string, unknown[]> = {
@@ -190,7 +142,7 @@ describe.each([
     expect(container?.resources?.limits).toMatchObject({ memory: expect.any(String) });
     expect(container?.env).toContainEqual({
       name: 'POD_NAME',
-      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+      valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
     });
     expect(container?.args?.[0]).toBe('run');
   });
@@ -299,129 +251,3 @@ describe('schema validation', () => {
     }).toThrow();
   });
 });
-
-/**
- * Test fixture, not the prometheus-operator's CRDs: stand-ins for the two monitoring kinds deploy/
- * ships, schemaless (`x-kubernetes-preserve-unknown-fields`), so that they can be applied at all.
- * Their content is checked by the schema validation above.
- */
-function monitoringCrd(kind: string, plural: string): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.monitoring.coreos.com` },
-    spec: {
-      group: 'monitoring.coreos.com',
-      scope: 'Namespaced',
-      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  };
-}
-
-/** `kind.version.group`, which kubectl resolves whatever the plural. */
-function resourceArg(o: KubeObject): string {
-  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-  return group === '' ? o.kind : `${o.kind}.${version ?? ''}.${group ?? ''}`;
-}
-
-const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
-
-for (const version of KUBECTL_VERSIONS) {
-  const tool = kubectlTool(version);
-  describeWithTools(`kubectl ${version} apply to kube-sim`, [tool], () => {
-    let sim: KubeSim;
-    let kubeconfig: string;
-    const cluster = (args: string[], input?: string): Promise<Result> =>
-      kubectl(
-        ['--kubeconfig', kubeconfig, '--cache-dir', join(work, `cache-${version}`), ...args],
-        input,
-        tool.path,
-      );
-
-    beforeAll(async () => {
-      sim = new KubeSim();
-      await sim.listen({ host: '127.0.0.1', port: 0 });
-      kubeconfig = join(work, `kubeconfig-${version}`);
-      writeFileSync(kubeconfig, sim.kubeconfig());
-    });
-    afterAll(async () => {
-      await sim.close();
-    });
-
-    /** Every object of `dir` applied; each must read back as rendered. */
-    const expectApplied = async (objects: KubeObject[]): Promise<void> => {
-      const readBack = await Promise.all(
-        objects.map(async (o) => {
-          const namespace = o.metadata.namespace;
-          const got = await cluster([
-            'get',
-            resourceArg(o),
-            o.metadata.name,
-            ...(namespace === undefined ? [] : ['-n', namespace]),
-            '-o',
-            'json',
-          ]);
-          return {
-            object: `${o.kind}/${o.metadata.name}`,
-            code: got.code,
-            stderr: got.stderr,
-            got: got.code === 0 ? (JSON.parse(got.stdout) as KubeObject) : undefined,
-          };
-        }),
-      );
-      expect(readBack.filter((r) => r.code !== 0)).toEqual([]);
-      readBack.forEach((r, i) => {
-        const { metadata, ...content } = objects[i] as KubeObject;
-        expect({ object: r.object, got: r.got }).toMatchObject({
-          object: r.object,
-          got: { ...content, metadata: { name: metadata.name, labels: metadata.labels ?? {} } },
-        });
-      });
-    };
-
-    it('applies -k deploy on a bare cluster, client-side, then server-side twice, then client-side', async () => {
-      const objects = await render('deploy');
-      const applied = await cluster(['apply', '-k', 'deploy']);
-      expect(applied).toMatchObject({ code: 0, stderr: '' });
-      expect(lines(applied.stdout)).toHaveLength(objects.length);
-      expect(lines(applied.stdout).filter((l) => !l.endsWith(' created'))).toEqual([]);
-      await expectApplied(objects);
-      // kubectl migrates the client-side owner to server-side apply on the first one.
-      for (const round of [1, 2]) {
-        const serverSide = await cluster(['apply', '--server-side', '-k', 'deploy']);
-        expect({ round, ...serverSide }).toMatchObject({ code: 0, stderr: '' });
-        expect(lines(serverSide.stdout).filter((l) => !l.endsWith(' serverside-applied'))).toEqual([]);
-      }
-      await expectApplied(objects);
-      const again = await cluster(['apply', '-k', 'deploy']);
-      expect(again).toMatchObject({ code: 0 });
-      expect(lines(again.stdout).filter((l) => !/ (unchanged|configured)$/.test(l))).toEqual([]);
-    });
-
-    it('applies -k deploy/monitoring once the prometheus-operator CRDs exist, not before', async () => {
-      const before = await cluster(['apply', '-k', 'deploy/monitoring']);
-      expect(before.code).not.toBe(0);
-      expect(before.stderr).toMatch(/no matches for kind "(ServiceMonitor|PrometheusRule)"/);
-      const crds = [
-        monitoringCrd('ServiceMonitor', 'servicemonitors'),
-        monitoringCrd('PrometheusRule', 'prometheusrules'),
-      ];
-      expect(await cluster(['apply', '-f', '-'], crds.map((o) => stringify(o)).join('---\n'))).toMatchObject({
-        code: 0,
-      });
-      const objects = await render('deploy/monitoring');
-      const applied = await cluster(['apply', '--server-side', '-k', 'deploy/monitoring']);
-      expect(applied).toMatchObject({ code: 0, stderr: '' });
-      expect(lines(applied.stdout)).toHaveLength(objects.length);
-      await expectApplied(objects);
-    });
-  });
-}

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiException, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import { buildHint, findBinaries } from '../kube-apiserver/binaries.ts';
 import { startKubeApiServer, type TestKubeApiServer } from './kube-apiserver.ts';
+import { startKubeSimServer } from './kube-sim-server.ts';
 import { runKubectl } from './kubectl-run.ts';
 import { waitFor } from './wait.ts';
 
@@ -88,12 +88,9 @@ export function defaultServerKind(): ServerKind {
 export async function startKubeSimCluster(
   rbac: RbacMode = defaultRbacMode(),
 ): Promise<Cluster & { sim: KubeSim }> {
-  const dir = mkdtempSync(join(tmpdir(), 'paiflow-kube-sim-'));
   const sim = new KubeSim();
   sim.create(readManifests('deploy/crd.yaml')[0]!);
-  await sim.listen({ host: '127.0.0.1', port: 0 });
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, sim.kubeconfig());
+  const { kubeconfigPath, stop } = await startKubeSimServer(sim);
   const controllerKubeConfig = new KubeConfig();
   controllerKubeConfig.loadFromFile(kubeconfigPath);
   return {
@@ -112,10 +109,7 @@ export async function startKubeSimCluster(
     },
     get: (ref) => Promise.resolve(sim.get(ref)),
     list: (ref) => Promise.resolve(sim.list(ref)),
-    close: async () => {
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: stop,
   };
 }
 

@@ -1,3 +1,5 @@
+import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
+
 /**
  * What the controller's ServiceAccount may do in a namespace it watches, as `verb resource[.group]`:
  * THE list, proven against the real API server by test/controller/rbac.test.ts and checked against
@@ -45,4 +47,47 @@ export function permissionLines(rules: readonly PolicyRule[]): string[] {
     }
   }
   return [...out].sort();
+}
+
+/** What Kubernetes grants every authenticated user (system:basic-user and friends): not ours. */
+export const EVERY_USER_MAY: readonly string[] = [
+  'create selfsubjectreviews.authentication.k8s.io',
+  'create selfsubjectaccessreviews.authorization.k8s.io',
+  'create selfsubjectrulesreviews.authorization.k8s.io',
+  'get clustertrustbundles.certificates.k8s.io',
+  'list clustertrustbundles.certificates.k8s.io',
+  'watch clustertrustbundles.certificates.k8s.io',
+];
+
+/**
+ * What `kubeConfig`'s user may do with resources in `namespace` (a SelfSubjectRulesReview on the real
+ * API server), as permissionLines. Non-resource URLs (discovery, health) must be read-only: throws
+ * naming the rule otherwise.
+ */
+export async function permissions(kubeConfig: KubeConfig, namespace: string): Promise<string[]> {
+  const review = await kubeConfig.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+    body: { spec: { namespace } },
+  });
+  for (const rule of review.status?.nonResourceRules ?? []) {
+    if (rule.verbs.join() !== 'get') {
+      throw new Error(`a non-resource rule grants more than get: ${JSON.stringify(rule)}`);
+    }
+  }
+  return permissionLines(review.status?.resourceRules ?? []);
+}
+
+/**
+ * permissions() of another user, asked by an admin impersonating it (as `kubectl auth can-i --list
+ * --as` does): works whether or not that user's ServiceAccount exists. The API server gives an
+ * impersonated ServiceAccount its groups, system:authenticated among them.
+ */
+export function permissionsAs(admin: KubeConfig, user: string, namespace: string): Promise<string[]> {
+  const impersonating = new KubeConfig();
+  impersonating.loadFromOptions({
+    clusters: admin.getClusters(),
+    users: admin.getUsers().map((u) => ({ ...u, impersonateUser: user })),
+    contexts: admin.getContexts(),
+    currentContext: admin.getCurrentContext(),
+  });
+  return permissions(impersonating, namespace);
 }

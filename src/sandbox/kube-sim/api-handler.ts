@@ -12,6 +12,7 @@ import {
 } from './errors.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { listObjects, selectionFrom } from './list-query.ts';
+import { updateLastApplied } from './last-applied.ts';
 import { applyConfiguration } from './managed-fields.ts';
 import type { Negotiated } from './negotiation.ts';
 import type { KubeObject } from './object-meta.ts';
@@ -378,6 +379,7 @@ export class ApiHandler {
       resetStatus: type.statusSubresource && info.subresource === '',
     });
     if (result.obj === undefined) throw applyConflict(gr, info.name, result.conflicts);
+    updateLastApplied(manager, liveServed, config, result.obj);
     const writeOptions = { ...options, manager, applied: true };
     const written =
       liveServed === undefined

@@ -13,6 +13,13 @@ export interface ServerVersion {
   gitVersion: string;
 }
 
+/**
+ * What kube-sim's `/version` says by default: the Kubernetes release the tests run as the real API
+ * server (test/kube-apiserver builds it), so that kubectl and client-node see the same server version
+ * on both, and kube-sim's behaviour is measured against that release (npm run kube-sim:conformance).
+ */
+export const KUBE_SIM_VERSION: ServerVersion = { major: '1', minor: '37', gitVersion: 'v1.37.2' };
+
 export function versionDocument(version: ServerVersion): Record<string, unknown> {
   return {
     major: version.major,

@@ -7,7 +7,14 @@ import { ApiHandler } from './api-handler.ts';
 import type { TokenGrant } from './auth.ts';
 import { authorize } from './auth.ts';
 import type { ServerVersion } from './discovery.ts';
-import { coreVersions, groupInfo, groupList, resourceList, versionDocument } from './discovery.ts';
+import {
+  coreVersions,
+  groupInfo,
+  groupList,
+  KUBE_SIM_VERSION,
+  resourceList,
+  versionDocument,
+} from './discovery.ts';
 import type { KubeError } from './errors.ts';
 import { badRequest, pathNotFound, toKubeError } from './errors.ts';
 import { FaultInjector, faultError } from './faults.ts';
@@ -37,7 +44,7 @@ export interface KubeSimOptions {
   watchTimeoutSeconds?: number;
   /** Bearer tokens; when given, every API request needs one (401 without, 403 outside its grant). */
   tokens?: TokenGrant[];
-  /** What `/version` reports (default v1.31.0). */
+  /** What `/version` reports (default KUBE_SIM_VERSION, the real server the tests run: v1.37.2). */
   version?: ServerVersion;
   /** The clock, in milliseconds since the epoch (default Date.now). */
   now?: () => number;
@@ -328,7 +335,7 @@ export class KubeSim {
   }
 
   #nonResourceDocument(path: string, parts: string[], req: IncomingMessage): unknown {
-    const version = this.#options.version ?? { major: '1', minor: '31', gitVersion: 'v1.31.0' };
+    const version = this.#options.version ?? KUBE_SIM_VERSION;
     if (path === '/version') return versionDocument(version);
     if (path === '/api') return coreVersions(req.headers.host ?? '');
     if (path === '/apis') return groupList(this.#registry);

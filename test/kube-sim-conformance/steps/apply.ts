@@ -45,6 +45,35 @@ export const applySteps: Step[] = [
     run: (t) =>
       kubectl(t, '1.33', ['get', 'prn', 'csa', '-n', NAMESPACE, '-o', 'json', '--show-managed-fields']),
   },
+  // kubectl's server-side apply rewrites the client-side annotation (the real server's
+  // lastAppliedUpdater), so the next client-side apply starts from what was applied server-side.
+  {
+    area: 'apply',
+    name: 'kubectl 1.33 apply (client-side), then --server-side of the same file',
+    run: async (t) => [
+      await kubectl(t, '1.33', ['apply', '-f', '-'], yaml(prn('migrate', { depth: 2 }))),
+      await kubectl(t, '1.33', ['apply', '--server-side', '-f', '-'], yaml(prn('migrate', { depth: 2 }))),
+    ],
+  },
+  {
+    area: 'apply',
+    name: 'the last-applied annotation after the server-side apply',
+    run: (t) =>
+      kubectl(t, '1.33', [
+        'get',
+        'prn',
+        'migrate',
+        '-n',
+        NAMESPACE,
+        '-o',
+        'jsonpath={.metadata.annotations}',
+      ]),
+  },
+  {
+    area: 'apply',
+    name: 'kubectl 1.27 apply (client-side) after the server-side apply',
+    run: (t) => kubectl(t, '1.27', ['apply', '-f', '-'], yaml(prn('migrate', { depth: 2 }))),
+  },
   {
     area: 'apply',
     name: 'kubectl 1.33 apply --server-side creates',

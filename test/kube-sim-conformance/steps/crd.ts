@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { GROUP_PATH, kubectl, type Step } from '../step.ts';
 
-/** The shipped CRD: installed, Established, served, explained; and a schema the real server refuses. */
+/**
+ * The server's version, and the shipped CRD: installed, Established, served, explained; and a schema
+ * the real server refuses.
+ */
 
 const CRD_FILE = new URL('../../../deploy/crd.yaml', import.meta.url).pathname;
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -17,6 +20,16 @@ function crdWithSchema(patch: (schema: Record<string, Record<string, unknown>>) 
 }
 
 export const crdSteps: Step[] = [
+  {
+    area: 'crd',
+    // The release only: gitCommit, buildDate and goVersion describe a build, which kube-sim is not.
+    name: 'GET /version (major, minor, gitVersion)',
+    run: async (t) => {
+      const { status, body } = await t.request('GET', '/version');
+      const { major, minor, gitVersion } = body as Record<string, unknown>;
+      return { status, major, minor, gitVersion };
+    },
+  },
   {
     area: 'crd',
     name: 'refuses a description under openAPIV3Schema.properties.metadata',
