@@ -13,7 +13,7 @@ import { BatchSizes } from './batch-sizes.ts';
 import type { DetailPoller, DetailResult } from './detail-poll.ts';
 import { batchedNodes, nodeFingerprint } from './node-fingerprint.ts';
 import { sameObservation, type Observation } from './observation.ts';
-import { jittered, pollIntervalMs, type PollIntervals } from './poll-interval.ts';
+import { fullRefreshDelayMs, jittered, pollIntervalMs, type PollIntervals } from './poll-interval.ts';
 
 /** Reports for metrics; implementations must be cheap and must not throw. */
 export interface ObserverHooks {
@@ -28,15 +28,16 @@ export interface ObserverHooks {
 export interface ObserverOptions extends PollIntervals {
   /** The informer's cache: a call reads the resource as it is when the call is made. */
   cache: { get(namespace: string, name: string): PipelineRunNode | undefined };
-  gateway: PaiflowGateway;
-  detail: DetailPoller;
+  /** Batch calls go here (detail calls through `detail`, which has its own gateway). */
+  gateway: Pick<PaiflowGateway, 'listPipelineRunsStatus'>;
+  detail: Pick<DetailPoller, 'poll'>;
   clock: Clock;
   log: Logger;
   /** Wait after a permanent failure (only a change of spec, Secret or permissions helps). */
   stalledRetryMs: number;
   /** Nodes per ListPipelineRunsStatus call; 0: no batching, one detail call per resource and interval. */
   batchSize: number;
-  /** A resource gets a detail call every this many intervals even when nothing changed. An integer >= 1. */
+  /** A resource gets a detail call every this many intervals on average even when nothing changed (see fullRefreshDelayMs). An integer >= 1. */
   fullRefreshIntervals: number;
   /** An unchanged observation is handed over again this often (status.lastSyncTime's refresh). */
   syncRefreshIntervalMs: number;
@@ -484,7 +485,7 @@ export class Observer {
       tracked !== undefined &&
       this.#sizes.sizeFor(target.endpoint) > 0;
     entry.fullRefreshAt =
-      now + jittered(entry.intervalMs * this.#o.fullRefreshIntervals, this.#o.minIntervalMs, this.#random);
+      now + fullRefreshDelayMs(entry.intervalMs, this.#o.fullRefreshIntervals, this.#random);
     if (!batchable) {
       entry.target = target;
       entry.known = undefined;

@@ -12,8 +12,13 @@ import { isTerminal } from '../status/pai-status.ts';
 /** Each jittered wait is the interval times a factor drawn uniformly from [1 - JITTER, 1 + JITTER). */
 export const POLL_JITTER = 0.1;
 
-/** Every this many intervals a resource gets a detail call even when unchanged (`--full-refresh-intervals`). */
-export const DEFAULT_FULL_REFRESH_INTERVALS = 10;
+/**
+ * A resource gets a detail call every this many intervals on average even when unchanged
+ * (`--full-refresh-intervals`): what finds children added to a run later. Its cost is about
+ * N / this many detail calls per interval, beside the batches' N × nodes per resource / batch size;
+ * 60 keeps both under N / 20 calls per interval with a few nodes per resource (docs/benchmarks.md).
+ */
+export const DEFAULT_FULL_REFRESH_INTERVALS = 60;
 
 /** The controller's interval settings (`run` flags). */
 export interface PollIntervals {
@@ -33,6 +38,22 @@ export function pollIntervalMs(spec: PipelineRunNodeSpec, intervals: PollInterva
 export function jittered(ms: number, floorMs: number, random: () => number): number {
   const factor = 1 - POLL_JITTER + 2 * POLL_JITTER * random();
   return Math.max(floorMs, Math.round(ms * factor));
+}
+
+/**
+ * Milliseconds from a detail call to a resource's next full refresh: the period (`intervalMs` times
+ * `fullRefreshIntervals`) times a factor drawn uniformly from [0.5, 1.5). So wide a spread, rather than
+ * the poll jitter, because resources are mostly first polled together (start-up, restart): drawn
+ * narrowly, their refreshes would come in bursts of N detail calls every period; drawn this way they
+ * spread evenly over the period within one period, and no refresh comes sooner than half of it. A
+ * child added to a run later is seen within 1.5 periods (about half a period on average).
+ */
+export function fullRefreshDelayMs(
+  intervalMs: number,
+  fullRefreshIntervals: number,
+  random: () => number,
+): number {
+  return Math.round(intervalMs * fullRefreshIntervals * (0.5 + random()));
 }
 
 /** Whether a resource is polled at all: not while `spec.suspend`, never again once its node finished. */
