@@ -93,6 +93,7 @@ interface Entry {
   target: PaiflowTarget | undefined;
   /** Batched nodes (tracked + unfinished children) by nodeId, with the fingerprint last seen. */
   known: Map<string, string> | undefined;
+  /** When the next full refresh is due (0: none planned yet, see fullRefreshDelayMs). */
   fullRefreshAt: number;
   /** The last outcome was a permanent failure (Stalled): not "overdue", however old. */
   stalled: boolean;
@@ -484,8 +485,9 @@ export class Observer {
       result.resolved?.tokenId === undefined &&
       tracked !== undefined &&
       this.#sizes.sizeFor(target.endpoint) > 0;
+    const first = entry.fullRefreshAt === 0;
     entry.fullRefreshAt =
-      now + fullRefreshDelayMs(entry.intervalMs, this.#o.fullRefreshIntervals, this.#random);
+      now + fullRefreshDelayMs(entry.intervalMs, this.#o.fullRefreshIntervals, this.#random, first);
     if (!batchable) {
       entry.target = target;
       entry.known = undefined;

@@ -42,18 +42,27 @@ export function jittered(ms: number, floorMs: number, random: () => number): num
 
 /**
  * Milliseconds from a detail call to a resource's next full refresh: the period (`intervalMs` times
- * `fullRefreshIntervals`) times a factor drawn uniformly from [0.5, 1.5). So wide a spread, rather than
- * the poll jitter, because resources are mostly first polled together (start-up, restart): drawn
- * narrowly, their refreshes would come in bursts of N detail calls every period; drawn this way they
- * spread evenly over the period within one period, and no refresh comes sooner than half of it. A
- * child added to a run later is seen within 1.5 periods (about half a period on average).
+ * `fullRefreshIntervals`) times a factor drawn uniformly from [0.5, 1.5). So wide a spread, rather
+ * than the poll jitter, because resources are mostly first polled together (start-up, restart):
+ * drawn narrowly, their refreshes would come in bursts of N detail calls every period.
+ *
+ * After a resource's `first` detail call the delay is drawn instead from where a resource refreshed
+ * that way for ever would stand at a random moment (the renewal process's stationary residual: uniform
+ * over [0, P/2) with probability 1/2, else falling linearly over [P/2, 3P/2)), so resources first
+ * polled together refresh at the long-run rate, about N/K detail calls per interval, from the start.
+ * Either way a child added to a run later is seen within 1.5 periods (about half a period on average).
  */
 export function fullRefreshDelayMs(
   intervalMs: number,
   fullRefreshIntervals: number,
   random: () => number,
+  first = false,
 ): number {
-  return Math.round(intervalMs * fullRefreshIntervals * (0.5 + random()));
+  const period = intervalMs * fullRefreshIntervals;
+  if (!first) return Math.round(period * (0.5 + random()));
+  const u = random();
+  // u < 1/2: uniform on [0, P/2); else the density (3P/2 - x) / P² on [P/2, 3P/2), by inversion.
+  return Math.round(u < 0.5 ? period * u : period * (1.5 - Math.sqrt(2 * u - 1)));
 }
 
 /** Whether a resource is polled at all: not while `spec.suspend`, never again once its node finished. */
