@@ -16,9 +16,10 @@ export const POLL_JITTER = 0.1;
  * A resource gets a detail call every this many intervals on average even when unchanged
  * (`--full-refresh-intervals`): what finds children added to a run later. Its cost is about
  * N / this many detail calls per interval, beside the batches' N × nodes per resource / batch size;
- * 60 keeps both under N / 20 calls per interval with a few nodes per resource (docs/benchmarks.md).
+ * 100 keeps both, with the detail calls changes cause, under N / 20 calls per interval at a few
+ * batched nodes per resource (docs/benchmarks.md).
  */
-export const DEFAULT_FULL_REFRESH_INTERVALS = 60;
+export const DEFAULT_FULL_REFRESH_INTERVALS = 100;
 
 /** The controller's interval settings (`run` flags). */
 export interface PollIntervals {
