@@ -34,6 +34,9 @@ const USAGE = `usage: npm run bench -- [options]
   --paiflow-burst N     controller's PAIFlow burst (default 1000)
   --max-concurrent N    controller's PAIFlow requests in flight (default 16)
   --warmup-timeout D    give up when the first poll of all takes longer (default 5m)
+  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), as a container
+                        memory limit or NODE_OPTIONS would (default: none, V8 sizes the heap from the
+                        machine's memory)
   --json                also print the raw results as JSON
 `;
 
@@ -67,7 +70,16 @@ function designs(text: string): Design[] {
   return list as Design[];
 }
 
-function parseOptions(): { config: Options; changeFraction: number; designs: Design[]; json: boolean } {
+interface Parsed {
+  config: Options;
+  changeFraction: number;
+  designs: Design[];
+  /** Extra node options of the controller process. */
+  nodeOptions: string[];
+  json: boolean;
+}
+
+function parseOptions(): Parsed {
   const { values } = parseArgs({
     options: {
       resources: { type: 'string', default: '1000' },
@@ -80,6 +92,7 @@ function parseOptions(): { config: Options; changeFraction: number; designs: Des
       'paiflow-burst': { type: 'string', default: '1000' },
       'max-concurrent': { type: 'string', default: '16' },
       'warmup-timeout': { type: 'string', default: '5m' },
+      'max-old-space-size': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -103,6 +116,10 @@ function parseOptions(): { config: Options; changeFraction: number; designs: Des
     },
     changeFraction: fraction(values['change-fraction']),
     designs: designs(values.designs),
+    nodeOptions:
+      values['max-old-space-size'] === undefined
+        ? []
+        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`],
     json: values.json,
   };
 }
@@ -111,7 +128,12 @@ function parseOptions(): { config: Options; changeFraction: number; designs: Des
  * One design on fresh simulators: the controller process warms up and tells us when its window
  * starts; the simulators then finish `changes` steps over the window and time them.
  */
-async function measure(options: Options, design: Design, changes: number): Promise<SideResult> {
+async function measure(
+  options: Options,
+  design: Design,
+  changes: number,
+  nodeOptions: readonly string[],
+): Promise<SideResult> {
   const simulators = new BenchChild('simulators.ts', [
     String(options.resources),
     `${options.pollIntervalMs}ms`,
@@ -128,7 +150,11 @@ async function measure(options: Options, design: Design, changes: number): Promi
     };
     process.stderr.write(`measuring the ${design} design (${options.resources} resources)…\n`);
     // --expose-gc: for the live-heap figure, taken after the window (see PhaseResult.liveHeapBytes).
-    const controller = new BenchChild('controller-phase.ts', [JSON.stringify(config)], ['--expose-gc']);
+    const controller = new BenchChild(
+      'controller-phase.ts',
+      [JSON.stringify(config)],
+      ['--expose-gc', ...nodeOptions],
+    );
     try {
       const started = (await controller.message(config.warmupTimeoutMs + config.pollIntervalMs + 60_000)) as
         WindowStart | PhaseError;
@@ -154,13 +180,13 @@ async function measure(options: Options, design: Design, changes: number): Promi
 }
 
 async function main(): Promise<void> {
-  const { config, changeFraction, designs: chosen, json } = parseOptions();
+  const { config, changeFraction, designs: chosen, nodeOptions, json } = parseOptions();
   const changes = Math.round(
     (changeFraction * stepsOf(config.resources).length * config.durationMs) / config.pollIntervalMs,
   );
   const sides: SideResult[] = [];
-  for (const design of chosen) sides.push(await measure(config, design, changes));
-  process.stdout.write(formatReport({ config, changeFraction, changes, sides }));
+  for (const design of chosen) sides.push(await measure(config, design, changes, nodeOptions));
+  process.stdout.write(formatReport({ config, changeFraction, changes, nodeOptions, sides }));
   if (json) process.stdout.write(`${JSON.stringify({ config, changeFraction, sides }, null, 2)}\n`);
 }
 

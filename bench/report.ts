@@ -127,6 +127,7 @@ export function formatReport(input: {
     PhaseConfig | Omit<PhaseConfig, 'design' | 'kubeUrl' | 'kubeconfig' | 'paiflowUrl' | 'simulatorsPid'>;
   changeFraction: number;
   changes: number;
+  nodeOptions: readonly string[];
   sides: readonly SideResult[];
 }): string {
   const config = input.config as PhaseConfig;
@@ -171,7 +172,7 @@ export function formatReport(input: {
       `${config.pollIntervalMs / 1000} s, window ${config.durationMs / 1000} s after warm-up; ` +
       `${input.changes} steps finished during the window (${input.changeFraction} of the steps per interval)`,
     `  controller: ${config.workers} workers, PAIFlow qps ${config.paiflowQps}, burst ${config.paiflowBurst}, ` +
-      `max in flight ${config.paiflowMaxConcurrent}`,
+      `max in flight ${config.paiflowMaxConcurrent}; node options: ${input.nodeOptions.join(' ') || 'none'}`,
     `  node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} cores; 1-minute load ` +
       `average at the end of each window: ${all.map(({ side }) => fixed(side.phase.loadAverage, 2)).join(', ')}`,
     '',
