@@ -23,8 +23,10 @@ interface Figures {
   eventWrites: number;
   kubeRequests: number;
   paiflowErrors: number;
+  rssBeforeStartMiB: number;
   maxRssMiB: number;
   peakRssInWindowMiB: number;
+  liveHeapBeforeMiB: number | undefined;
   liveHeapAfterMiB: number | undefined;
   liveHeapKiBPerResource: number | undefined;
   changesShown: number;
@@ -62,7 +64,9 @@ function figures(side: SideResult, config: PhaseConfig): Figures {
     eventWrites: counts.eventWrites,
     kubeRequests: counts.kubeRequests,
     paiflowErrors: counts.pollErrors,
+    rssBeforeStartMiB: side.phase.warmup.usage.rssStartBytes / MiB,
     maxRssMiB: side.phase.maxRssBytes / MiB,
+    liveHeapBeforeMiB: liveHeap && liveHeap.beforeStartBytes / MiB,
     peakRssInWindowMiB: usage.rssPeakBytes / MiB,
     liveHeapAfterMiB: liveHeap && liveHeap.afterWindowBytes / MiB,
     liveHeapKiBPerResource:
@@ -145,8 +149,10 @@ export function formatReport(input: {
     row('CPU µs per resource per cycle', 1, (f) => f.cpuUsPerResourcePerCycle),
     row('  GC pauses, % of one core', 2, (f) => f.gcPercentOfOneCore),
     row('simulators CPU % of one core', 1, (f) => f.simulatorsCpuPercent),
+    row('RSS before starting (MiB)', 1, (f) => f.rssBeforeStartMiB),
     row('max RSS of process (MiB)', 1, (f) => f.maxRssMiB),
     row('peak RSS in window (MiB)', 1, (f) => f.peakRssInWindowMiB),
+    row('live heap before starting (MiB)', 1, (f) => f.liveHeapBeforeMiB),
     row('live heap after window (MiB)', 1, (f) => f.liveHeapAfterMiB),
     row('live heap per resource (KiB)', 2, (f) => f.liveHeapKiBPerResource),
     row('changes shown in status', 0, (f) => f.changesShown),
