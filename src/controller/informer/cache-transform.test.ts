@@ -1,15 +1,20 @@
 import { slimResource } from './cache-transform.ts';
 
+/** The metadata fields the controller reads. */
+const read = {
+  name: 'train',
+  namespace: 'team-a',
+  uid: 'u-1',
+  generation: 3,
+  resourceVersion: '42',
+  creationTimestamp: '2026-01-01T00:00:00Z',
+};
+
 const stored = {
   apiVersion: 'paiflow.dev/v1alpha1',
   kind: 'PipelineRunNode',
   metadata: {
-    name: 'train',
-    namespace: 'team-a',
-    uid: 'u-1',
-    generation: 3,
-    resourceVersion: '42',
-    creationTimestamp: '2026-01-01T00:00:00Z',
+    ...read,
     labels: { team: 'a' },
     annotations: {
       'paiflow.dev/reconcile-requested-at': 'now',
@@ -31,15 +36,7 @@ test.each([
     want: {
       apiVersion: 'paiflow.dev/v1alpha1',
       kind: 'PipelineRunNode',
-      metadata: {
-        name: 'train',
-        namespace: 'team-a',
-        uid: 'u-1',
-        generation: 3,
-        resourceVersion: '42',
-        creationTimestamp: '2026-01-01T00:00:00Z',
-        annotations: { 'paiflow.dev/reconcile-requested-at': 'now' },
-      },
+      metadata: { ...read, annotations: { 'paiflow.dev/reconcile-requested-at': 'now' } },
       spec: { pipelineRunId: 'flow-1', depth: 2 },
       status: { phase: 'Running', observedGeneration: 3 },
     },

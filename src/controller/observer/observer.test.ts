@@ -215,6 +215,33 @@ function trackRuns(w: World, runs: number): PipelineRunNode[] {
   return all;
 }
 
+/** A batch call's failure as the client reports it. */
+function batchFailure(
+  code: string,
+  kind: PaiflowError['kind'],
+  reason: PaiflowError['reason'],
+  retryAfterMs?: number,
+): PaiflowError {
+  return new PaiflowError({
+    message: `PAIFlow answered ${code}`,
+    code,
+    operation: 'ListPipelineRunsStatus',
+    kind,
+    reason,
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+  });
+}
+
+/** One run's four resources, polled once; then its batches fail with `error` (`once`, or always) for a round. */
+async function oneRunFailingBatches(error: PaiflowError, once: boolean): Promise<World> {
+  const w = world();
+  trackRuns(w, 1);
+  await w.run(0);
+  w.pai.batchError = { error, once };
+  await w.run(1.2 * INTERVAL);
+  return w;
+}
+
 const detailsBetween = (w: World, from: number, to: number): number =>
   w.pai.detailCalls.filter((c) => c.at >= from && c.at < to).length;
 const batchesBetween = (w: World, from: number, to: number) =>
@@ -353,15 +380,7 @@ describe('fallback and throttling', () => {
     w.pai.gateway.listPipelineRunsStatus = (target, request, options) =>
       (request.nodes?.length ?? 0) > limit
         ? (w.pai.batchCalls.push({ nodes: request.nodes?.length ?? 0, at: w.clock.now() }),
-          Promise.reject(
-            new PaiflowError({
-              message: 'too many',
-              code: 'InvalidParameter',
-              operation: 'ListPipelineRunsStatus',
-              kind: 'permanent',
-              reason: 'InvalidParameter',
-            }),
-          ))
+          Promise.reject(batchFailure('InvalidParameter', 'permanent', 'InvalidParameter')))
         : inner(target, request, options);
     await w.run(3 * INTERVAL);
     expect(w.fallbacks).toEqual([
@@ -375,20 +394,10 @@ describe('fallback and throttling', () => {
   });
 
   test('an endpoint without the batch action: per-node detail calls, one per resource and interval', async () => {
-    const w = world();
-    trackRuns(w, 1);
-    await w.run(0);
-    w.pai.batchError = {
-      once: false,
-      error: new PaiflowError({
-        message: 'no such action',
-        code: 'InvalidAction.NotFound',
-        operation: 'ListPipelineRunsStatus',
-        kind: 'permanent',
-        reason: 'NotFound',
-      }),
-    };
-    await w.run(1.2 * INTERVAL);
+    const w = await oneRunFailingBatches(
+      batchFailure('InvalidAction.NotFound', 'permanent', 'NotFound'),
+      false,
+    );
     expect(w.fallbacks).toEqual([{ from: 100, to: 0 }]);
     const batches = w.pai.batchCalls.length;
     const from = w.clock.now();
@@ -400,41 +409,17 @@ describe('fallback and throttling', () => {
   });
 
   test('a throttled batch is sent again as it was (the gateway paces it), sending nobody to detail calls', async () => {
-    const w = world();
-    trackRuns(w, 1);
-    await w.run(0);
-    w.pai.batchError = {
-      once: true,
-      error: new PaiflowError({
-        message: 'slow down',
-        code: 'Throttling.User',
-        operation: 'ListPipelineRunsStatus',
-        kind: 'throttled',
-        reason: 'Throttled',
-        retryAfterMs: 2000,
-      }),
-    };
-    await w.run(1.2 * INTERVAL);
+    const w = await oneRunFailingBatches(
+      batchFailure('Throttling.User', 'throttled', 'Throttled', 2000),
+      true,
+    );
     expect(w.pai.batchCalls.slice(0, 2).map((b) => b.nodes)).toEqual([10, 10]);
     expect(w.pai.detailCalls).toHaveLength(4);
     expect(w.handed).toHaveLength(4);
   });
 
   test('a batch failing otherwise: each member asks on its own after its failure backoff, not in a hot loop', async () => {
-    const w = world();
-    trackRuns(w, 1);
-    await w.run(0);
-    w.pai.batchError = {
-      once: false,
-      error: new PaiflowError({
-        message: 'boom',
-        code: 'InternalError',
-        operation: 'ListPipelineRunsStatus',
-        kind: 'transient',
-        reason: 'ServerError',
-      }),
-    };
-    await w.run(1.2 * INTERVAL);
+    const w = await oneRunFailingBatches(batchFailure('InternalError', 'transient', 'ServerError'), false);
     expect(w.pai.batchCalls).toHaveLength(1);
     const failedAt = w.pai.batchCalls[0]!.at;
     await w.run(10 * INTERVAL);
