@@ -78,7 +78,8 @@ export interface WindowStart {
 
 /**
  * The body of a measured process (forked with IPC, config as argv[2]): starts the side, measures
- * warm-up, then a window of `durationMs` in steady state, sends a {@link PhaseResult} and stops.
+ * warm-up, sends {@link WindowStart}, measures a window of `durationMs` in steady state, sends a
+ * {@link PhaseResult}, and stops the side once the parent disconnects.
  */
 export async function runPhase(
   startSide: (config: PhaseConfig) => MeasuredSide | Promise<MeasuredSide>,
