@@ -370,6 +370,20 @@ describe('full refresh', () => {
   });
 });
 
+test('type Physical: refreshed every 10 intervals at most, since its children are not batched', async () => {
+  const w = world({ fullRefreshIntervals: 1000 });
+  w.pai.addRun('flow-p', 1, 1);
+  const physical = resource('p', 'flow-p', 'stage-0');
+  physical.spec.type = 'Physical';
+  w.track(physical);
+  await w.run(0);
+  await w.run(40 * INTERVAL, 250);
+  // One a resource at start, then at least one every 15 intervals (1.5 × 10), batches between them.
+  expect(w.pai.detailCalls.length).toBeGreaterThanOrEqual(1 + 2);
+  expect(w.pai.detailCalls.length).toBeLessThanOrEqual(1 + 40 / 5 + 1);
+  expect(w.pai.batchCalls.every((b) => b.nodes === 1)).toBe(true);
+});
+
 describe('fallback and throttling', () => {
   test('a batch refused as too big halves the size, once per size, logged once each, and every resource converges', async () => {
     const w = world();

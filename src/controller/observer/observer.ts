@@ -13,7 +13,13 @@ import { BatchSizes } from './batch-sizes.ts';
 import type { DetailPoller, DetailResult } from './detail-poll.ts';
 import { batchedNodes, nodeFingerprint } from './node-fingerprint.ts';
 import { sameObservation, type Observation } from './observation.ts';
-import { fullRefreshDelayMs, jittered, pollIntervalMs, type PollIntervals } from './poll-interval.ts';
+import {
+  fullRefreshDelayMs,
+  jittered,
+  PHYSICAL_FULL_REFRESH_INTERVALS,
+  pollIntervalMs,
+  type PollIntervals,
+} from './poll-interval.ts';
 
 /** Reports for metrics; implementations must be cheap and must not throw. */
 export interface ObserverHooks {
@@ -485,18 +491,21 @@ export class Observer {
       result.resolved?.tokenId === undefined &&
       tracked !== undefined &&
       this.#sizes.sizeFor(target.endpoint) > 0;
+    const [namespace, name] = splitKey(entry.key);
+    // Physical children are not nodes the batch call knows: only the (logical) tracked node is
+    // batched, and only a detail call sees them change, so they are refreshed more often.
+    const physical = this.#o.cache.get(namespace, name)?.spec.type === 'Physical';
+    const refreshIntervals = physical
+      ? Math.min(this.#o.fullRefreshIntervals, PHYSICAL_FULL_REFRESH_INTERVALS)
+      : this.#o.fullRefreshIntervals;
     const first = entry.fullRefreshAt === 0;
-    entry.fullRefreshAt =
-      now + fullRefreshDelayMs(entry.intervalMs, this.#o.fullRefreshIntervals, this.#random, first);
+    entry.fullRefreshAt = now + fullRefreshDelayMs(entry.intervalMs, refreshIntervals, this.#random, first);
     if (!batchable) {
       entry.target = target;
       entry.known = undefined;
       this.#dueIn(entry, jittered(entry.intervalMs, this.#o.minIntervalMs, this.#random));
       return;
     }
-    const [namespace, name] = splitKey(entry.key);
-    // Physical children are not nodes the batch call knows: only the (logical) tracked node is batched.
-    const physical = this.#o.cache.get(namespace, name)?.spec.type === 'Physical';
     entry.target = target;
     entry.known = batchedNodes(outcome.nodeId, physical ? [tracked] : outcome.nodes, Number.MAX_SAFE_INTEGER);
     this.#joinRound(entry, target);

@@ -21,6 +21,12 @@ export const POLL_JITTER = 0.1;
  */
 export const DEFAULT_FULL_REFRESH_INTERVALS = 100;
 
+/**
+ * At most this many intervals between full refreshes of a `type: Physical` resource: its children
+ * (the physical nodes) are not in the batch, so a detail call is the only way to see them change.
+ */
+export const PHYSICAL_FULL_REFRESH_INTERVALS = 10;
+
 /** The controller's interval settings (`run` flags). */
 export interface PollIntervals {
   /** Used when `spec.pollInterval` is absent (or, despite the CRD, not a duration). */
