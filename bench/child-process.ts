@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * A bench script run in its own process with an IPC channel: `message()` waits for the next message
- * it sends, `stop()` disconnects (the scripts stop when their parent disconnects) and kills the
+ * A bench script run in its own process with an IPC channel: `send()` sends it a message,
+ * `message()` waits for the next message it sends, `stop()` disconnects (the scripts stop when their parent disconnects) and kills the
  * process if it has not exited in time. Its output goes to ours.
  */
 export class BenchChild {
@@ -36,6 +36,11 @@ export class BenchChild {
 
   get pid(): number {
     return this.#child.pid ?? 0;
+  }
+
+  /** Sends `message` to the script (it must listen for it). */
+  send(message: unknown): void {
+    this.#child.send(message as object);
   }
 
   /** The next message; rejects if the process exits first or nothing comes within `timeoutMs`. */

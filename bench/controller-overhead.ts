@@ -1,32 +1,42 @@
 /**
- * Benchmark: what the controller costs per PAIFlow poll, against a bare loop making the same calls
- * in the same run (docs/benchmarks.md explains the method and the figures).
+ * Benchmark: the observer (batched PAIFlow polling) against the naive baseline (one detail call per
+ * resource and interval), each measured in the same run on the same workload (docs/benchmarks.md
+ * explains the method and the figures).
  *
- *   npm run bench -- [--resources 1000] [--duration 20s] [--poll-interval 10s] [--workers 4]
+ *   npm run bench -- [--resources 1000] [--poll-interval 30s] [--duration 3 intervals]
+ *                    [--change-fraction 0.005] [--designs observer,naive] [--workers 4]
  *                    [--paiflow-qps 1000] [--paiflow-burst 1000] [--max-concurrent 16]
- *                    [--warmup-timeout 2m] [--json]
+ *                    [--warmup-timeout 5m] [--json]
  *
- * Three kinds of process, so each one's CPU time and memory are its own: one runs kube-sim and the
- * PAIFlow simulator (simulators.ts); then one runs the controller (controller-phase.ts); then one
- * runs the bare loop (bare-phase.ts). This one only orchestrates and prints.
+ * For each design, fresh processes, so each one's CPU time and memory are its own: one runs kube-sim
+ * and the PAIFlow simulator (simulators.ts), which also changes PAI during the window and times each
+ * change until it shows in status; one runs the controller (controller-phase.ts). This one only
+ * orchestrates and prints.
  */
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/util/duration.ts';
 import { BenchChild } from './child-process.ts';
-import type { PhaseConfig, PhaseError, PhaseResult } from './phase.ts';
-import type { SimulatorsReady } from './simulators.ts';
-import { formatReport } from './report.ts';
+import { stepsOf } from './fixture.ts';
+import type { Design, PhaseConfig, PhaseError, PhaseResult, WindowStart } from './phase.ts';
+import type { ChangeRequest, ChangeResult, SimulatorsReady } from './simulators.ts';
+import { formatReport, type SideResult } from './report.ts';
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --resources N         PipelineRunNodes, each on its own long-running PAI run (default 1000)
-  --duration D          measured window, after warm-up (default 20s)
-  --poll-interval D     spec.pollInterval of every resource; offered load = N / D (default 10s)
-  --workers N           controller workers; also the bare loop's calls in flight (default 4)
+  --resources N         PipelineRunNodes, four per PAI run (the whole run and its 3 stages) (default 1000)
+  --poll-interval D     spec.pollInterval of every resource (default 30s)
+  --duration D          measured window, after warm-up (default 3 poll intervals)
+  --change-fraction F   steps finished during the window, per poll interval, as a fraction of all
+                        steps (default 0.005)
+  --designs LIST        observer, naive or both, comma-separated (default observer,naive)
+  --workers N           controller workers (default 4)
   --paiflow-qps N       controller's PAIFlow rate limit (default 1000: must not bind)
   --paiflow-burst N     controller's PAIFlow burst (default 1000)
   --max-concurrent N    controller's PAIFlow requests in flight (default 16)
-  --warmup-timeout D    give up when the first poll of all takes longer (default 2m)
+  --warmup-timeout D    give up when the first poll of all takes longer (default 5m)
+  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), as a container
+                        memory limit or NODE_OPTIONS would (default: none, V8 sizes the heap from the
+                        machine's memory)
   --json                also print the raw results as JSON
 `;
 
@@ -43,20 +53,46 @@ function duration(name: string, text: string): number {
   return ms;
 }
 
-function parseOptions(): {
-  config: Omit<PhaseConfig, 'kubeUrl' | 'kubeconfig' | 'paiflowUrl' | 'simulatorsPid'>;
+type Options = Omit<PhaseConfig, 'kubeUrl' | 'kubeconfig' | 'paiflowUrl' | 'simulatorsPid' | 'design'>;
+
+function fraction(text: string): number {
+  const n = Number(text);
+  if (!(n >= 0 && n <= 1)) throw new Error(`--change-fraction: expected a number from 0 to 1, got "${text}"`);
+  return n;
+}
+
+function designs(text: string): Design[] {
+  const list = text.split(',').map((d) => d.trim());
+  for (const d of list) {
+    if (d !== 'observer' && d !== 'naive')
+      throw new Error(`--designs: expected observer or naive, got "${d}"`);
+  }
+  return list as Design[];
+}
+
+interface Parsed {
+  config: Options;
+  changeFraction: number;
+  designs: Design[];
+  /** Extra node options of the controller process. */
+  nodeOptions: string[];
   json: boolean;
-} {
+}
+
+function parseOptions(): Parsed {
   const { values } = parseArgs({
     options: {
       resources: { type: 'string', default: '1000' },
-      duration: { type: 'string', default: '20s' },
-      'poll-interval': { type: 'string', default: '10s' },
+      duration: { type: 'string' },
+      'poll-interval': { type: 'string', default: '30s' },
+      'change-fraction': { type: 'string', default: '0.005' },
+      designs: { type: 'string', default: 'observer,naive' },
       workers: { type: 'string', default: '4' },
       'paiflow-qps': { type: 'string', default: '1000' },
       'paiflow-burst': { type: 'string', default: '1000' },
       'max-concurrent': { type: 'string', default: '16' },
-      'warmup-timeout': { type: 'string', default: '2m' },
+      'warmup-timeout': { type: 'string', default: '5m' },
+      'max-old-space-size': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -65,11 +101,12 @@ function parseOptions(): {
     process.stdout.write(USAGE);
     process.exit(0);
   }
+  const pollIntervalMs = duration('poll-interval', values['poll-interval']);
   return {
     config: {
       resources: positiveInteger('resources', values.resources),
-      durationMs: duration('duration', values.duration),
-      pollIntervalMs: duration('poll-interval', values['poll-interval']),
+      durationMs: values.duration === undefined ? 3 * pollIntervalMs : duration('duration', values.duration),
+      pollIntervalMs,
       workers: positiveInteger('workers', values.workers),
       paiflowQps: positiveInteger('paiflow-qps', values['paiflow-qps']),
       paiflowBurst: positiveInteger('paiflow-burst', values['paiflow-burst']),
@@ -77,47 +114,80 @@ function parseOptions(): {
       warmupTimeoutMs: duration('warmup-timeout', values['warmup-timeout']),
       sampleIntervalMs: 50,
     },
+    changeFraction: fraction(values['change-fraction']),
+    designs: designs(values.designs),
+    nodeOptions:
+      values['max-old-space-size'] === undefined
+        ? []
+        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`],
     json: values.json,
   };
 }
 
-async function runMeasured(script: string, config: PhaseConfig): Promise<PhaseResult> {
-  // --expose-gc: for the live-heap figure, taken after the window (see PhaseResult.liveHeapBytes).
-  const child = new BenchChild(script, [JSON.stringify(config)], ['--expose-gc']);
-  try {
-    const answer = (await child.message(config.warmupTimeoutMs + config.durationMs + 60_000)) as
-      PhaseResult | PhaseError;
-    if (answer.kind === 'error') throw new Error(`${script}: ${answer.message}`);
-    return answer;
-  } finally {
-    await child.stop(15_000);
-  }
-}
-
-async function main(): Promise<void> {
-  const { config: options, json } = parseOptions();
+/**
+ * One design on fresh simulators: the controller process warms up and tells us when its window
+ * starts; the simulators then finish `changes` steps over the window and time them.
+ */
+async function measure(
+  options: Options,
+  design: Design,
+  changes: number,
+  nodeOptions: readonly string[],
+): Promise<SideResult> {
   const simulators = new BenchChild('simulators.ts', [
     String(options.resources),
     `${options.pollIntervalMs}ms`,
   ]);
   try {
-    const ready = (await simulators.message(60_000)) as SimulatorsReady;
+    const ready = (await simulators.message(120_000)) as SimulatorsReady;
     const config: PhaseConfig = {
       ...options,
+      design,
       kubeUrl: ready.kubeUrl,
       kubeconfig: ready.kubeconfig,
       paiflowUrl: ready.paiflowUrl,
       simulatorsPid: simulators.pid,
     };
-    process.stderr.write(`simulators ready; measuring the controller (${options.resources} resources)…\n`);
-    const controller = await runMeasured('controller-phase.ts', config);
-    process.stderr.write('measuring the bare loop…\n');
-    const bare = await runMeasured('bare-phase.ts', config);
-    process.stdout.write(formatReport({ config, controller, bare }));
-    if (json) process.stdout.write(`${JSON.stringify({ config: options, controller, bare }, null, 2)}\n`);
+    process.stderr.write(`measuring the ${design} design (${options.resources} resources)…\n`);
+    // --expose-gc: for the live-heap figure, taken after the window (see PhaseResult.liveHeapBytes).
+    const controller = new BenchChild(
+      'controller-phase.ts',
+      [JSON.stringify(config)],
+      ['--expose-gc', ...nodeOptions],
+    );
+    try {
+      const started = (await controller.message(config.warmupTimeoutMs + config.pollIntervalMs + 60_000)) as
+        WindowStart | PhaseError;
+      if (started.kind === 'error') throw new Error(`${design}: ${started.message}`);
+      const request: ChangeRequest = {
+        kind: 'changes',
+        count: changes,
+        durationMs: config.durationMs,
+        // Long enough for any change made at the end of the window to show, unless something is wrong.
+        graceMs: 2 * config.pollIntervalMs + 10_000,
+      };
+      simulators.send(request);
+      const result = (await controller.message(config.durationMs + 60_000)) as PhaseResult | PhaseError;
+      if (result.kind === 'error') throw new Error(`${design}: ${result.message}`);
+      const timed = (await simulators.message(request.durationMs + request.graceMs + 30_000)) as ChangeResult;
+      return { design, phase: result, changes: timed };
+    } finally {
+      await controller.stop(15_000);
+    }
   } finally {
     await simulators.stop(15_000);
   }
+}
+
+async function main(): Promise<void> {
+  const { config, changeFraction, designs: chosen, nodeOptions, json } = parseOptions();
+  const changes = Math.round(
+    (changeFraction * stepsOf(config.resources).length * config.durationMs) / config.pollIntervalMs,
+  );
+  const sides: SideResult[] = [];
+  for (const design of chosen) sides.push(await measure(config, design, changes, nodeOptions));
+  process.stdout.write(formatReport({ config, changeFraction, changes, nodeOptions, sides }));
+  if (json) process.stdout.write(`${JSON.stringify({ config, changeFraction, sides }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,8 @@
 /**
- * Measured process of the benchmark, controller side: a Manager, wired as `paiflow-controller run`
- * wires it, watching the benchmark's namespace in kube-sim and polling the PAIFlow simulator.
+ * Measured process of the benchmark: a Manager, wired as `paiflow-controller run` wires it, watching
+ * the benchmark's namespace in kube-sim and polling the PAIFlow simulator, in one of two designs: the
+ * observer as shipped (batched status calls), or the naive baseline, the same controller with
+ * `--paiflow-batch-size 0` (one detail call per resource and interval, as before the observer).
  * Forked by controller-overhead.ts; see phase.ts for the protocol.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +37,8 @@ async function startController(config: PhaseConfig): Promise<MeasuredSide> {
     paiflowBurst: config.paiflowBurst,
     paiflowMaxConcurrent: config.paiflowMaxConcurrent,
     paiflowTimeoutMs: 10_000,
+    // The observer's defaults (batch size 100, full refresh every 60 intervals on average) unless naive.
+    ...(config.design === 'naive' && { paiflowBatchSize: 0 }),
     reconcileTimeoutMs: 60_000,
     observer: {
       reconciled: ({ outcome }) => {

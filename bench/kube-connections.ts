@@ -16,7 +16,7 @@ import { PooledKubeConfig } from '../src/kube/pooled-kube-config.ts';
 import { PaiflowSimulator, validateScenario } from '../src/sandbox/paiflow-sim/index.ts';
 import { startKubeApiServer } from '../test/support/kube-apiserver.ts';
 import { BenchChild } from './child-process.ts';
-import { ACCESS_KEY, CREDENTIALS_SECRET, resourceOf, runOf, SCENARIO_TIME_MS, targets } from './fixture.ts';
+import { ACCESS_KEY, CREDENTIALS_SECRET, resourceOf, runsFor, SCENARIO_TIME_MS, targets } from './fixture.ts';
 import type { KubeWarmupConfig, KubeWarmupResult } from './kube-connections-phase.ts';
 
 const { values } = parseArgs({
@@ -40,7 +40,7 @@ const SIDES = [
 const apiServer = await startKubeApiServer();
 const paiflow = new PaiflowSimulator({
   accessKeys: [ACCESS_KEY],
-  scenario: validateScenario({ runs: targets(resources).map(runOf) }),
+  scenario: validateScenario({ runs: runsFor(resources) }),
   clock: { kind: 'manual' },
 });
 try {

@@ -15,8 +15,12 @@ export interface SimulatorUrls {
 
 /** Requests the simulators served (cumulative, or a difference of two readings). */
 export interface Counts {
-  /** ListPipelineRunNodeStatus calls PAIFlow received. */
-  polls: number;
+  /** ListPipelineRunsStatus calls PAIFlow received (batches). */
+  batchCalls: number;
+  /** ListPipelineRunNodeStatus calls PAIFlow received (detail calls). */
+  detailCalls: number;
+  /** Every PAIFlow call (GetPipelineRun too). */
+  paiflowCalls: number;
   /** PAIFlow answers other than OK (throttling, faults, errors), over all operations. */
   pollErrors: number;
   /** Writes (patch, update) of the PipelineRunNode status subresource. */
@@ -53,7 +57,9 @@ export async function readCounts(urls: SimulatorUrls): Promise<Counts> {
   const sum = (keep: (c: KubeCounter) => boolean): number =>
     kube.counters.filter(keep).reduce((total, c) => total + c.count, 0);
   return {
-    polls: paiflow.byOperation.ListPipelineRunNodeStatus ?? 0,
+    batchCalls: paiflow.byOperation.ListPipelineRunsStatus ?? 0,
+    detailCalls: paiflow.byOperation.ListPipelineRunNodeStatus ?? 0,
+    paiflowCalls: Object.values(paiflow.byOperation).reduce((total, n) => total + n, 0),
     pollErrors: Object.entries(paiflow.byOutcome)
       .filter(([outcome]) => outcome !== 'OK')
       .reduce((total, [, n]) => total + n, 0),
@@ -67,7 +73,9 @@ export async function readCounts(urls: SimulatorUrls): Promise<Counts> {
 
 export function countsBetween(before: Counts, after: Counts): Counts {
   return {
-    polls: after.polls - before.polls,
+    batchCalls: after.batchCalls - before.batchCalls,
+    detailCalls: after.detailCalls - before.detailCalls,
+    paiflowCalls: after.paiflowCalls - before.paiflowCalls,
     pollErrors: after.pollErrors - before.pollErrors,
     statusWrites: after.statusWrites - before.statusWrites,
     eventWrites: after.eventWrites - before.eventWrites,

@@ -9,8 +9,12 @@ import {
   type Usage,
 } from './measurement.ts';
 
+/** How the measured controller polls: batched (the observer, as shipped) or one detail call per resource and interval. */
+export type Design = 'observer' | 'naive';
+
 /** What the orchestrator hands a measured process (as one JSON argument). */
 export interface PhaseConfig extends SimulatorUrls {
+  design: Design;
   kubeconfig: string;
   simulatorsPid: number;
   resources: number;
@@ -67,9 +71,15 @@ export interface PhaseError {
   message: string;
 }
 
+/** Sent by a measured process as its window starts (the orchestrator then has PAI changed). */
+export interface WindowStart {
+  kind: 'window';
+}
+
 /**
  * The body of a measured process (forked with IPC, config as argv[2]): starts the side, measures
- * warm-up, then a window of `durationMs` in steady state, sends a {@link PhaseResult} and stops.
+ * warm-up, sends {@link WindowStart}, measures a window of `durationMs` in steady state, sends a
+ * {@link PhaseResult}, and stops the side once the parent disconnects.
  */
 export async function runPhase(
   startSide: (config: PhaseConfig) => MeasuredSide | Promise<MeasuredSide>,
@@ -96,10 +106,12 @@ export async function runPhase(
       const warm = await readCounts(config);
       // Every resource was just polled, so polls come in rounds one interval apart (spreading by the
       // jitter): a window starting half an interval later holds whole rounds when its length is a
-      // multiple of the interval, and polls per second come out as the offered load, not an edge effect.
+      // multiple of the interval, and calls per interval are not an edge effect.
       await sleep(config.pollIntervalMs / 2);
       const start = await readCounts(config);
       const detailsBefore = side.details();
+      const windowStart: WindowStart = { kind: 'window' };
+      process.send?.(windowStart);
       sampler.begin();
       await sleep(config.durationMs);
       const windowUsage = sampler.end();
@@ -121,6 +133,9 @@ export async function runPhase(
           Object.entries(detailsAfter).map(([key, n]) => [key, n - (detailsBefore[key] ?? 0)]),
         ),
       });
+      // Changes made late in the window still have to reach status: keep running, unmeasured, until
+      // the orchestrator has its timings and disconnects.
+      if (process.connected) await new Promise((resolve) => process.once('disconnect', resolve));
     } finally {
       await side.stop();
     }

@@ -1,13 +1,17 @@
 /**
  * Child process of the benchmark: kube-sim (with the real CRD, the namespace, the credentials
- * Secret and N PipelineRunNodes) and the PAIFlow simulator (N long runs on a manual clock), both on
- * 127.0.0.1. Run apart from the measured side so their CPU is not counted as the controller's.
+ * Secret and N PipelineRunNodes) and the PAIFlow simulator (the runs they track, on a manual clock),
+ * both on 127.0.0.1. Run apart from the measured side so their CPU is not counted as the controller's.
+ * On request it also changes PAI during the measured window and times how long each change takes to
+ * reach the resource's status as kube-sim stores it (see {@link ChangeRequest}).
  *
  * Usage: `node bench/simulators.ts <resources> <pollInterval>`, forked with an IPC channel. Sends one
  * {@link SimulatorsReady} message; stops when the parent disconnects (also when it dies) or on SIGTERM.
  * The parent reads request counts over each simulator's `/_sim/` admin API.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PipelineRunNode } from '../src/api/v1alpha1.ts';
 import { parseAllDocuments } from 'yaml';
 import { KubeSim } from '../src/sandbox/kube-sim/kube-sim.ts';
 import { PaiflowSimulator, validateScenario } from '../src/sandbox/paiflow-sim/index.ts';
@@ -16,9 +20,11 @@ import {
   CREDENTIALS_SECRET,
   NAMESPACE,
   resourceOf,
-  runOf,
+  runsFor,
   SCENARIO_TIME_MS,
+  stepsOf,
   targets,
+  type Step,
 } from './fixture.ts';
 
 export interface SimulatorsReady {
@@ -27,6 +33,28 @@ export interface SimulatorsReady {
   kubeconfig: string;
   paiflowUrl: string;
 }
+
+/**
+ * Finish `count` running steps (distinct, picked at random), one every `durationMs / count`, and time
+ * each until the stage's resource shows the step `Succeeded` among its children; give up on those not
+ * shown `graceMs` after the last change.
+ */
+export interface ChangeRequest {
+  kind: 'changes';
+  count: number;
+  durationMs: number;
+  graceMs: number;
+}
+
+/** The answer to a {@link ChangeRequest}: the delays of the changes shown, and how many were not. */
+export interface ChangeResult {
+  kind: 'changes';
+  delaysMs: number[];
+  unseen: number;
+}
+
+// How often pending changes are checked: the resolution of the delays.
+const CHECK_EVERY_MS = 20;
 
 async function main(): Promise<void> {
   const [resourcesArg = '', pollInterval = ''] = process.argv.slice(2);
@@ -38,7 +66,7 @@ async function main(): Promise<void> {
 
   const paiflow = new PaiflowSimulator({
     accessKeys: [ACCESS_KEY],
-    scenario: validateScenario({ runs: all.map(runOf) }),
+    scenario: validateScenario({ runs: runsFor(resources) }),
     clock: { kind: 'manual' },
   });
   paiflow.setTime(SCENARIO_TIME_MS);
@@ -68,6 +96,51 @@ async function main(): Promise<void> {
     })());
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());
+
+  const shown = (step: Step): boolean => {
+    const object = kube.get({
+      apiVersion: 'paiflow.dev/v1alpha1',
+      kind: 'PipelineRunNode',
+      namespace: NAMESPACE,
+      name: step.resource,
+    }) as PipelineRunNode | undefined;
+    return (
+      object?.status?.children?.some((c) => c.nodeId === step.nodeId && c.status === 'Succeeded') === true
+    );
+  };
+  const change = async (request: ChangeRequest): Promise<ChangeResult> => {
+    const steps = stepsOf(resources);
+    const pending = new Map<Step, number>();
+    const delaysMs: number[] = [];
+    const check = (): void => {
+      for (const [step, at] of pending) {
+        if (!shown(step)) continue;
+        delaysMs.push(performance.now() - at);
+        pending.delete(step);
+      }
+    };
+    const start = performance.now();
+    let made = 0;
+    while (made < request.count || pending.size > 0) {
+      const now = performance.now() - start;
+      if (now > request.durationMs + request.graceMs) break;
+      // The changes due by now, evenly spaced over the window.
+      while (made < request.count && (made * request.durationMs) / request.count <= now && steps.length > 0) {
+        const [step] = steps.splice(Math.floor(Math.random() * steps.length), 1);
+        if (step === undefined) break;
+        paiflow.setNodeOutcome(step.pipelineRunId, step.nodeId, 'succeed');
+        pending.set(step, performance.now());
+        made++;
+      }
+      check();
+      await sleep(CHECK_EVERY_MS);
+    }
+    return { kind: 'changes', delaysMs, unseen: pending.size };
+  };
+  // The only message the parent sends.
+  process.on('message', (message: ChangeRequest) => {
+    void change(message).then((result) => process.send?.(result));
+  });
 
   const ready: SimulatorsReady = { kind: 'ready', kubeUrl, kubeconfig: kube.kubeconfig(), paiflowUrl };
   process.send(ready);

@@ -17,14 +17,20 @@ type WatchArguments = Parameters<Watch['watch']>;
  * timeout ends it otherwise). `done` is called exactly once per request.
  *
  * ListWatch passes its `doneHandler`, an async function whose rejection nobody would handle: it goes
- * to `onDoneError` instead.
+ * to `onDoneError` instead. The objects of ADDED, MODIFIED and DELETED events pass through
+ * `transform` (what the cache keeps) before they are handed over.
  */
 export class AbortableWatch extends Watch {
   readonly #onDoneError: (error: unknown) => void;
+  readonly #transform: (object: unknown) => unknown;
 
-  constructor(config: KubeConfig, options: { onDoneError: (error: unknown) => void }) {
+  constructor(
+    config: KubeConfig,
+    options: { onDoneError: (error: unknown) => void; transform?: (object: unknown) => unknown },
+  ) {
     super(config);
     this.#onDoneError = options.onDoneError;
+    this.#transform = options.transform ?? ((object) => object);
   }
 
   override watch(...[path, queryParams, callback, done]: WatchArguments): Promise<AbortController> {
@@ -43,7 +49,9 @@ export class AbortableWatch extends Watch {
         path,
         queryParams,
         (phase: string, object: unknown, watchObject?: unknown) => {
-          if (!finished) callback(phase, object, watchObject);
+          if (finished) return;
+          const changed = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
+          callback(phase, changed ? this.#transform(object) : object, watchObject);
         },
         finish,
       )

@@ -9,6 +9,7 @@ import type { Clock, Timer } from '../../clock/clock.ts';
 import { kubeErrorInfo } from '../../kube/api-errors.ts';
 import { PipelineRunNodeApi } from '../../kube/pipelinerunnode-api.ts';
 import { AbortableWatch } from './abortable-watch.ts';
+import { slimResource } from './cache-transform.ts';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 
@@ -67,7 +68,8 @@ class StaleWorkError extends Error {
 }
 
 /**
- * A cache of PipelineRunNodes kept current by list and watch (client-node's ListWatch), made to
+ * A cache of PipelineRunNodes kept current by list and watch (client-node's ListWatch), holding of
+ * each only what the controller reads (slimResource), made to
  * survive what stops that informer for good: any watch or list error, and silent connections.
  * Errors restart it with exponential backoff (at least the server's Retry-After); a watchdog
  * restarts a watch that has gone quiet.
@@ -161,6 +163,7 @@ export class ResourceInformer {
       // A list that hung past a restart must not overwrite the cache, nor start a second watch.
       if (epoch !== watch.epoch) throw new StaleWorkError();
       this.#alive(watch);
+      result.items = result.items.map((item) => slimResource(item) as PipelineRunNode);
       return result as unknown as KubernetesListObject<KubernetesObject>;
     };
     // ListWatch waits this long before re-watching after a watch ended without any event.
@@ -170,6 +173,7 @@ export class ResourceInformer {
       if (epoch !== watch.epoch) throw new StaleWorkError();
     };
     const transport = new AbortableWatch(kubeConfig, {
+      transform: slimResource,
       // The rejection of a ListWatch reconnect (ours above, or anything unexpected).
       onDoneError: (error) => {
         this.#failed(watch, error);

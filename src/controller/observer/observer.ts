@@ -13,7 +13,13 @@ import { BatchSizes } from './batch-sizes.ts';
 import type { DetailPoller, DetailResult } from './detail-poll.ts';
 import { batchedNodes, nodeFingerprint } from './node-fingerprint.ts';
 import { sameObservation, type Observation } from './observation.ts';
-import { jittered, pollIntervalMs, type PollIntervals } from './poll-interval.ts';
+import {
+  fullRefreshDelayMs,
+  jittered,
+  PHYSICAL_FULL_REFRESH_INTERVALS,
+  pollIntervalMs,
+  type PollIntervals,
+} from './poll-interval.ts';
 
 /** Reports for metrics; implementations must be cheap and must not throw. */
 export interface ObserverHooks {
@@ -28,15 +34,16 @@ export interface ObserverHooks {
 export interface ObserverOptions extends PollIntervals {
   /** The informer's cache: a call reads the resource as it is when the call is made. */
   cache: { get(namespace: string, name: string): PipelineRunNode | undefined };
-  gateway: PaiflowGateway;
-  detail: DetailPoller;
+  /** Batch calls go here (detail calls through `detail`, which has its own gateway). */
+  gateway: Pick<PaiflowGateway, 'listPipelineRunsStatus'>;
+  detail: Pick<DetailPoller, 'poll'>;
   clock: Clock;
   log: Logger;
   /** Wait after a permanent failure (only a change of spec, Secret or permissions helps). */
   stalledRetryMs: number;
   /** Nodes per ListPipelineRunsStatus call; 0: no batching, one detail call per resource and interval. */
   batchSize: number;
-  /** A resource gets a detail call every this many intervals even when nothing changed. An integer >= 1. */
+  /** A resource gets a detail call every this many intervals on average even when nothing changed (see fullRefreshDelayMs). An integer >= 1. */
   fullRefreshIntervals: number;
   /** An unchanged observation is handed over again this often (status.lastSyncTime's refresh). */
   syncRefreshIntervalMs: number;
@@ -92,6 +99,7 @@ interface Entry {
   target: PaiflowTarget | undefined;
   /** Batched nodes (tracked + unfinished children) by nodeId, with the fingerprint last seen. */
   known: Map<string, string> | undefined;
+  /** When the next full refresh is due (0: none planned yet, see fullRefreshDelayMs). */
   fullRefreshAt: number;
   /** The last outcome was a permanent failure (Stalled): not "overdue", however old. */
   stalled: boolean;
@@ -483,17 +491,21 @@ export class Observer {
       result.resolved?.tokenId === undefined &&
       tracked !== undefined &&
       this.#sizes.sizeFor(target.endpoint) > 0;
-    entry.fullRefreshAt =
-      now + jittered(entry.intervalMs * this.#o.fullRefreshIntervals, this.#o.minIntervalMs, this.#random);
+    const [namespace, name] = splitKey(entry.key);
+    // Physical children are not nodes the batch call knows: only the (logical) tracked node is
+    // batched, and only a detail call sees them change, so they are refreshed more often.
+    const physical = this.#o.cache.get(namespace, name)?.spec.type === 'Physical';
+    const refreshIntervals = physical
+      ? Math.min(this.#o.fullRefreshIntervals, PHYSICAL_FULL_REFRESH_INTERVALS)
+      : this.#o.fullRefreshIntervals;
+    const first = entry.fullRefreshAt === 0;
+    entry.fullRefreshAt = now + fullRefreshDelayMs(entry.intervalMs, refreshIntervals, this.#random, first);
     if (!batchable) {
       entry.target = target;
       entry.known = undefined;
       this.#dueIn(entry, jittered(entry.intervalMs, this.#o.minIntervalMs, this.#random));
       return;
     }
-    const [namespace, name] = splitKey(entry.key);
-    // Physical children are not nodes the batch call knows: only the (logical) tracked node is batched.
-    const physical = this.#o.cache.get(namespace, name)?.spec.type === 'Physical';
     entry.target = target;
     entry.known = batchedNodes(outcome.nodeId, physical ? [tracked] : outcome.nodes, Number.MAX_SAFE_INTEGER);
     this.#joinRound(entry, target);

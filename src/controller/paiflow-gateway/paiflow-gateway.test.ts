@@ -221,3 +221,25 @@ test.each([
 ])('rejects an invalid $name', ({ options, want }) => {
   expect(() => new PaiflowGateway({ clock, qps: 1, burst: 1, maxConcurrent: 1, ...options })).toThrow(want);
 });
+
+test('an urgent call goes ahead of every routine call of its identity still waiting for a token', async () => {
+  const gw = newGateway({ qps: 20, burst: 5 });
+  const routine = tracked(Array.from({ length: 15 }, (_, i) => gw.listPipelineRunNodeStatus(a(), node(i))));
+  await until(() => routine.settled() === 5, 'the burst to be answered');
+  const urgent = gw.listPipelineRunNodeStatus(a(), node(NODES - 1), { urgent: true });
+  const urgentSent = (): boolean => sim.counts().byNode[`flow-big/node-${NODES - 1}`] === 1;
+  // The next token goes to the routine call already holding the identity's turn (it asked first and
+  // is past the queue); the one after it to the urgent call, not to the nine routine calls before it.
+  clock.advance(50);
+  await until(() => sent() === 6, 'the next routine call');
+  expect(urgentSent()).toBe(false);
+  clock.advance(50);
+  await until(() => sent() === 7, 'one more call');
+  expect(urgentSent()).toBe(true);
+  await urgent;
+  for (let answered = 7; answered <= 15; answered++) {
+    clock.advance(50);
+    await until(() => routine.settled() === answered, `${answered} routine calls answered`);
+  }
+  expect(sent()).toBe(16);
+});
