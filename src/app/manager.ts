@@ -226,7 +226,7 @@ export class Manager {
       batchSize: options.paiflowBatchSize ?? DEFAULT_BATCH_SIZE,
       fullRefreshIntervals: options.fullRefreshIntervals ?? DEFAULT_FULL_REFRESH_INTERVALS,
       syncRefreshIntervalMs: DEFAULT_STATUS_LIMITS.syncRefreshIntervalMs,
-      maxInFlightPerIdentity: options.paiflowMaxConcurrent,
+      maxInFlightPerQueue: options.paiflowMaxConcurrent,
       onObservation: (key, urgent) => this.queue.add(key, { urgent }),
       ...(metrics !== undefined && { hooks: metrics.observer }),
     });

@@ -77,34 +77,37 @@ async function stateOf(tenant: 'a' | 'b', runId: string) {
 describe.each([
   { first: 'a', second: 'b', runId: 'flow-tenantab01' },
   { first: 'b', second: 'a', runId: 'flow-tenantba01' },
-] as const)('$first polls first, then $second joins while the request is in flight', ({ first, second, runId }) => {
-  test('B gets Unauthorized and A is untouched', async () => {
-    env.paiflow.injectFault({ kind: 'latency', latencyMs: LATENCY_MS, pipelineRunId: runId, count: 2 });
-    await env.cluster.create(resourceOf(first, runId));
-    // The simulator counts a request when it arrives, before the latency.
-    await waitFor(() => callsFor(env, runId) >= 1, `${first}'s request to arrive`);
-    await env.cluster.create(resourceOf(second, runId));
-    await waitFor(() => callsFor(env, runId) >= 2, `${second}'s own request to arrive`);
+] as const)(
+  '$first polls first, then $second joins while the request is in flight',
+  ({ first, second, runId }) => {
+    test('B gets Unauthorized and A is untouched', async () => {
+      env.paiflow.injectFault({ kind: 'latency', latencyMs: LATENCY_MS, pipelineRunId: runId, count: 2 });
+      await env.cluster.create(resourceOf(first, runId));
+      // The simulator counts a request when it arrives, before the latency.
+      await waitFor(() => callsFor(env, runId) >= 1, `${first}'s request to arrive`);
+      await env.cluster.create(resourceOf(second, runId));
+      await waitFor(() => callsFor(env, runId) >= 2, `${second}'s own request to arrive`);
 
-    const a = await stateOf('a', runId);
-    expect(condition(a.resource, 'Synced')).toMatchObject({ status: 'True' });
-    expect(a.resource.status?.phase).toBe('Running');
-    expect(a.events.filter((e) => e.type === 'Warning')).toEqual([]);
+      const a = await stateOf('a', runId);
+      expect(condition(a.resource, 'Synced')).toMatchObject({ status: 'True' });
+      expect(a.resource.status?.phase).toBe('Running');
+      expect(a.events.filter((e) => e.type === 'Warning')).toEqual([]);
 
-    const b = await stateOf('b', runId);
-    expect(condition(b.resource, 'Stalled')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
-    expect(condition(b.resource, 'Synced')).toMatchObject({ status: 'False', reason: 'Unauthorized' });
-    expect(b.resource.status?.phase).toBeUndefined();
-    expect(b.resource.status?.nodeName).toBeUndefined();
+      const b = await stateOf('b', runId);
+      expect(condition(b.resource, 'Stalled')).toMatchObject({ status: 'True', reason: 'Unauthorized' });
+      expect(condition(b.resource, 'Synced')).toMatchObject({ status: 'False', reason: 'Unauthorized' });
+      expect(b.resource.status?.phase).toBeUndefined();
+      expect(b.resource.status?.nodeName).toBeUndefined();
 
-    // A stays fine while B keeps being refused on its stalled retries and A keeps being polled.
-    const polled = callsFor(env, runId);
-    await waitFor(() => callsFor(env, runId) >= polled + 3, 'three more polls of the run');
-    const later = await stateOf('a', runId);
-    expect(condition(later.resource, 'Synced')).toMatchObject({ status: 'True' });
-    expect(later.events.filter((e) => e.type === 'Warning')).toEqual([]);
-  });
-});
+      // A stays fine while B keeps being refused on its stalled retries and A keeps being polled.
+      const polled = callsFor(env, runId);
+      await waitFor(() => callsFor(env, runId) >= polled + 3, 'three more polls of the run');
+      const later = await stateOf('a', runId);
+      expect(condition(later.resource, 'Synced')).toMatchObject({ status: 'True' });
+      expect(later.events.filter((e) => e.type === 'Warning')).toEqual([]);
+    });
+  },
+);
 
 test('the borrowed key ID met the simulator with a bad signature, and no secret reached the log', () => {
   expect(env.paiflow.counts().byOutcome).toMatchObject({ SignatureDoesNotMatch: expect.any(Number) });

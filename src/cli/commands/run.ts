@@ -152,7 +152,10 @@ export function runCommand(): Command {
         .default(20),
     )
     .addOption(
-      option('--paiflow-max-concurrent <n>', 'PAIFlow requests in flight at most')
+      option(
+        '--paiflow-max-concurrent <n>',
+        'PAIFlow requests in flight at most per endpoint; one credential identity holds at most half of them (rounded up)',
+      )
         .argParser(intInRange(1, 10_000))
         .default(16),
     )
