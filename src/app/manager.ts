@@ -56,6 +56,11 @@ export interface ManagerOptions {
   vpcEndpoints: boolean;
   endpointAllowList: readonly string[];
   defaultCredentials: CredentialsProvider;
+  /**
+   * Namespaces whose resources may omit credentialsSecretRef and use `defaultCredentials`; `*`:
+   * all, empty: none. @default ['*']
+   */
+  defaultCredentialsNamespaces?: readonly string[] | undefined;
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
@@ -216,6 +221,9 @@ export class Manager {
           vpcEndpoints: options.vpcEndpoints,
           endpointAllowList: options.endpointAllowList,
           defaultCredentials: options.defaultCredentials,
+          ...(options.defaultCredentialsNamespaces !== undefined && {
+            defaultCredentialsNamespaces: options.defaultCredentialsNamespaces,
+          }),
         }),
       }),
       clock,

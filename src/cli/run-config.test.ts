@@ -25,6 +25,7 @@ const flags: RunFlags = {
   defaultRegion: 'cn-hangzhou',
   vpcEndpoints: true,
   endpointAllowList: ['paiflow.*.aliyuncs.com'],
+  defaultCredentialsNamespaces: ['team-a'],
   paiflowQps: 5,
   paiflowBurst: 7,
   paiflowMaxConcurrent: 3,
@@ -134,6 +135,7 @@ test('managerOptions maps every flag to its Manager option', () => {
     vpcEndpoints: true,
     endpointAllowList: ['paiflow.*.aliyuncs.com'],
     defaultCredentials,
+    defaultCredentialsNamespaces: ['team-a'],
     paiflowQps: 5,
     paiflowBurst: 7,
     paiflowMaxConcurrent: 3,
@@ -216,7 +218,7 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     defaultPollIntervalMs: 30_000,
     probeAddress: '0.0.0.0:8081',
     instance: 'pod-1',
-    defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'] },
+    defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'], namespaces: ['team-a'] },
     paiflowProxy: { http: 'none', https: 'http://user:***@proxy:3128', noProxy: '.svc' },
   });
   expect(JSON.stringify(described)).not.toContain(TOKEN);

@@ -24,6 +24,8 @@ export interface RunFlags {
   defaultRegion?: string;
   vpcEndpoints: boolean;
   endpointAllowList: string[];
+  /** `['*']`: every namespace; `[]`: none. */
+  defaultCredentialsNamespaces: string[];
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
@@ -105,6 +107,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     vpcEndpoints: flags.vpcEndpoints,
     endpointAllowList: flags.endpointAllowList,
     defaultCredentials: context.defaultCredentials,
+    defaultCredentialsNamespaces: flags.defaultCredentialsNamespaces,
     paiflowQps: flags.paiflowQps,
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
@@ -271,6 +274,9 @@ export function describeConfiguration(
     defaultCredentials: {
       chain: '@alicloud/credentials default chain',
       variables: extra.credentialVariables,
+      namespaces: flags.defaultCredentialsNamespaces.includes('*')
+        ? 'all'
+        : flags.defaultCredentialsNamespaces,
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The values file of the chart tests that turns every switch away from its default. */
 export const overrides = {
   watchNamespaces: ['team-a', 'team-b'],
-  credentials: { existingSecret: 'paiflow-credentials' },
+  credentials: { existingSecret: 'paiflow-credentials', defaultNamespaces: ['team-a'] },
   serviceAccount: { annotations: { 'pod-identity.alibabacloud.com/role-name': 'paiflow' } },
   controller: {
     region: 'cn-hangzhou',
