@@ -11,6 +11,15 @@ export const overrides = {
     endpointAllowList: ['*.aliyuncs.com', 'paiflow.example.com:8443'],
     logLevel: 'debug',
   },
+  networkPolicy: {
+    metricsFrom: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ],
+    egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }, { ports: [{ port: 443, protocol: 'TCP' }] }],
+  },
   extraArgs: ['--paiflow-timeout=20s'],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
   proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },

@@ -203,6 +203,27 @@ for (const major of HELM_VERSIONS) {
       });
     });
 
+    it('networkPolicy: metricsFrom and egress as given; disabled, none', async () => {
+      const policy = overridden.find((o) => o.kind === 'NetworkPolicy');
+      expect(policy?.spec).toEqual({
+        podSelector: {
+          matchLabels: {
+            'app.kubernetes.io/name': 'paiflow-controller',
+            'app.kubernetes.io/instance': 'paiflow-controller',
+          },
+        },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { ports: [{ port: 'metrics', protocol: 'TCP' }], from: overrides.networkPolicy.metricsFrom },
+        ],
+        egress: overrides.networkPolicy.egress,
+      });
+      const off = objectsOf(
+        await ok(helm, ['template', 'x', chart, '--set', 'networkPolicy.enabled=false'], home),
+      );
+      expect(off.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    });
+
     it('the RRSA annotation lands on the ServiceAccount', () => {
       const account = overridden.find((o) => o.kind === 'ServiceAccount');
       expect(account?.metadata).toMatchObject({
