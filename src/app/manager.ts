@@ -64,6 +64,8 @@ export interface ManagerOptions {
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
+  /** One identity's share of an endpoint's slots. @default half of paiflowMaxConcurrent, rounded up */
+  paiflowMaxConcurrentPerIdentity?: number | undefined;
   paiflowTimeoutMs: number;
   /** Nodes per ListPipelineRunsStatus call; 0: no batching (one detail call per resource and interval). @default 100 */
   paiflowBatchSize?: number | undefined;
@@ -204,6 +206,9 @@ export class Manager {
       qps: options.paiflowQps,
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
+      ...(options.paiflowMaxConcurrentPerIdentity !== undefined && {
+        maxConcurrentPerIdentity: options.paiflowMaxConcurrentPerIdentity,
+      }),
       timeoutMs: options.paiflowTimeoutMs,
       ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),

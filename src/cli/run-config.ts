@@ -29,6 +29,8 @@ export interface RunFlags {
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
+  /** Unset: half of paiflowMaxConcurrent, rounded up. */
+  paiflowMaxConcurrentPerIdentity?: number;
   paiflowTimeout: number;
   paiflowBatchSize: number;
   fullRefreshIntervals: number;
@@ -111,6 +113,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     paiflowQps: flags.paiflowQps,
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowMaxConcurrentPerIdentity: flags.paiflowMaxConcurrentPerIdentity,
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,
@@ -245,6 +248,8 @@ export function describeConfiguration(
     paiflowQps: flags.paiflowQps,
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowMaxConcurrentPerIdentity:
+      flags.paiflowMaxConcurrentPerIdentity ?? Math.ceil(flags.paiflowMaxConcurrent / 2),
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,

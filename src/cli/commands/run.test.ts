@@ -268,6 +268,7 @@ test('--help lists every flag with its environment variable', async () => {
     ['--paiflow-qps <n>', 'PAIFLOW_PAIFLOW_QPS'],
     ['--paiflow-burst <n>', 'PAIFLOW_PAIFLOW_BURST'],
     ['--paiflow-max-concurrent <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT'],
+    ['--paiflow-max-concurrent-per-identity <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT_PER_IDENTITY'],
     ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
     ['--paiflow-batch-size <n>', 'PAIFLOW_PAIFLOW_BATCH_SIZE'],
     ['--full-refresh-intervals <n>', 'PAIFLOW_FULL_REFRESH_INTERVALS'],

@@ -175,10 +175,18 @@ export function runCommand(): Command {
     .addOption(
       option(
         '--paiflow-max-concurrent <n>',
-        'PAIFlow requests in flight at most per endpoint; one credential identity holds at most half of them (rounded up)',
+        'PAIFlow requests in flight at most per endpoint, over all credential identities',
       )
         .argParser(intInRange(1, 10_000))
         .default(16),
+    )
+    .addOption(
+      option(
+        '--paiflow-max-concurrent-per-identity <n>',
+        "one credential identity's share of an endpoint's --paiflow-max-concurrent; the rest serves other identities, however slow this one's answers",
+      )
+        .argParser(intInRange(1, 10_000))
+        .default(undefined, 'half of --paiflow-max-concurrent, rounded up'),
     )
     .addOption(
       option('--paiflow-timeout <duration>', 'timeout of one PAIFlow request attempt')
