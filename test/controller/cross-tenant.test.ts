@@ -1,5 +1,4 @@
 import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
-import type { Cluster } from '../support/cluster.ts';
 import {
   ACCESS_KEY,
   callsFor,
@@ -8,11 +7,11 @@ import {
   eventsAbout,
   NAMESPACE,
   pipelineRunNode,
-  startCluster,
-  startEnvironment,
+  startWithNeighbour,
   waitFor,
   waitForResource,
   type Environment,
+  type NeighbourEnvironments,
 } from '../support/environment.ts';
 
 // Issue 17, case 1: a namespace that knows another's AccessKey ID, but not its secret, polls the
@@ -26,33 +25,27 @@ const B_CREDENTIALS = 'borrowed-key-id';
 // Long enough that the second resource's first request arrives while the first's is held.
 const LATENCY_MS = 1500;
 
-let cluster: Cluster;
+let tenants: NeighbourEnvironments;
 let env: Environment;
 
 beforeAll(async () => {
-  cluster = await startCluster();
-  // Before the controller starts: in the namespaced RBAC mode this also grants it team-b.
-  await cluster.createNamespace(TENANT_B);
-  env = await startEnvironment({
-    shared: { cluster, namespace: NAMESPACE },
+  tenants = await startWithNeighbour(TENANT_B, {
     runs: ['flow-tenantab01', 'flow-tenantba01'].map((id) => ({
       id,
       nodes: [{ id: 'node-a', duration: '10h' }],
     })),
-    manager: { namespaces: [NAMESPACE, TENANT_B], stalledRetryMs: 60_000 },
+    manager: { stalledRetryMs: 60_000 },
   });
+  env = tenants.env;
   env.paiflow.setTime(30_000);
-  await createSecret(
-    env,
-    B_CREDENTIALS,
-    { accessKeyId: ACCESS_KEY.accessKeyId, accessKeySecret: JUNK_SECRET },
-    TENANT_B,
-  );
+  await createSecret(tenants.neighbour, B_CREDENTIALS, {
+    accessKeyId: ACCESS_KEY.accessKeyId,
+    accessKeySecret: JUNK_SECRET,
+  });
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
-  await env.close();
-  await cluster.close();
+  await tenants.close();
 });
 
 function resourceOf(tenant: 'a' | 'b', runId: string): Record<string, unknown> {

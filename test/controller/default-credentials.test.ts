@@ -1,5 +1,4 @@
 import { START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
-import type { Cluster } from '../support/cluster.ts';
 import {
   ACCESS_KEY,
   callsFor,
@@ -9,11 +8,11 @@ import {
   kubectl,
   NAMESPACE,
   pipelineRunNode,
-  startCluster,
-  startEnvironment,
+  startWithNeighbour,
   waitFor,
   waitForResource,
   type Environment,
+  type NeighbourEnvironments,
 } from '../support/environment.ts';
 
 // Issue 17, case 3: the controller's own credentials serve only the namespaces the operator lists
@@ -24,28 +23,24 @@ import {
 
 const OTHER = 'team-b';
 
-let cluster: Cluster;
+let tenants: NeighbourEnvironments;
 let env: Environment;
 let other: Environment;
 
 beforeAll(async () => {
-  cluster = await startCluster();
-  await cluster.createNamespace(OTHER);
-  env = await startEnvironment({
-    shared: { cluster, namespace: NAMESPACE },
+  tenants = await startWithNeighbour(OTHER, {
     runs: ['flow-owncreds01', 'flow-owncreds02'].map((id) => ({
       id,
       nodes: [{ id: 'node-a', duration: '10h' }],
     })),
-    manager: { namespaces: [NAMESPACE, OTHER], defaultCredentialsNamespaces: [NAMESPACE] },
+    manager: { defaultCredentialsNamespaces: [NAMESPACE] },
   });
+  ({ env, neighbour: other } = tenants);
   env.paiflow.setTime(30_000);
-  other = { ...env, namespace: OTHER };
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
-  await env.close();
-  await cluster.close();
+  await tenants.close();
 });
 
 /** A resource in `target`'s namespace without credentialsSecretRef. */
