@@ -227,6 +227,34 @@ describe('fair share (issue 17): slots per endpoint and per identity at an endpo
     expect(stuck.settled()).toBe(0);
   });
 
+  test('a bucket dropped at rest while a call waits for its slot is not used beside its replacement', async () => {
+    const hung = { endpoint: await hole.listen(), credentials: new StaticCredentialsProvider(keyA) };
+    const gw = newGateway({ qps: 1, burst: 1, maxConcurrentPerIdentity: 1, timeoutMs: 60_000 });
+    const first = new AbortController();
+    const held = gw.listPipelineRunNodeStatus(hung, node(0), { signal: first.signal }).catch(() => undefined);
+    await until(() => hole.accepted === 1, 'the first request held');
+    const waiting = gw.listPipelineRunNodeStatus(hung, node(1)).catch(() => undefined);
+    clock.advance(1000); // A's bucket is full again, nobody waits on it: at rest.
+    await gw.getPipelineRun(b(), { pipelineRunId: 'flow-shared', tokenId: 'share-token' }); // drops it
+    await gw.listPipelineRunNodeStatus(a(), node(2)); // A's new bucket, its one token spent
+    first.abort();
+    await held;
+    // The waiting call has its slot now, but A has no token: a stale bucket would let it go, and
+    // its connection would be accepted before this round trip (of a third, unknown key) ends.
+    const stranger = target(
+      new StaticCredentialsProvider({ accessKeyId: 'LTAI-c', accessKeySecret: 'secret-c-0123' }),
+    );
+    // (The simulator answers an unknown key InvalidAccessKeyId.NotFound.)
+    await expect(gw.getPipelineRun(stranger, { pipelineRunId: 'flow-big' })).rejects.toMatchObject({
+      code: 'InvalidAccessKeyId.NotFound',
+    });
+    expect(hole.accepted).toBe(1);
+    clock.advance(1000);
+    await until(() => hole.accepted === 2, 'the waiting call sent once a token came');
+    await gw.close();
+    await waiting;
+  });
+
   test('one identity holds at most its share of an endpoint: another identity there finds a slot', async () => {
     const gw = newGateway({ maxConcurrent: 4, burst: 20 });
     sim.injectFault({ kind: 'latency', latencyMs: 60_000, pipelineRunId: 'flow-big' });

@@ -271,13 +271,7 @@ export class PaiflowGateway {
     const signal = AbortSignal.any([shared, this.#closing.signal]);
     try {
       const origin = parseEndpoint(target.endpoint).origin;
-      const release = await this.#admit(
-        this.#flow(origin, identity),
-        this.#account(identity),
-        this.#endpoint(origin),
-        signal,
-        urgent,
-      );
+      const release = await this.#admit(origin, identity, signal, urgent);
       try {
         const client = new PaiflowClient({
           endpoint: target.endpoint,
@@ -303,26 +297,27 @@ export class PaiflowGateway {
    * Waits for a flow slot, a token and an endpoint slot; the token is spent only together with an
    * endpoint slot (see the class comment). An urgent call takes its turn before every routine call
    * of the flow still waiting. Resolves with one Release for both slots.
+   *
+   * Accounts and endpoints are looked up at each use, never held across a wait in which they may be
+   * at rest: one dropped at rest and made anew is the same, but a stale one held beside its
+   * replacement would double the bound. (The flow is in use from the moment its turn is taken.)
    */
-  #admit(
-    flow: Flow,
-    account: Account,
-    endpoint: ConcurrencyLimit,
-    signal: AbortSignal,
-    urgent: boolean,
-  ): Promise<Release> {
+  #admit(origin: string, identity: string, signal: AbortSignal, urgent: boolean): Promise<Release> {
+    const flow = this.#flow(origin, identity);
     return flow.turn.run(
       async () => {
         const own = await flow.slots.acquire(signal, urgent);
         try {
           for (;;) {
-            await account.bucket.take(signal);
+            const { bucket } = this.#account(identity);
+            await bucket.take(signal);
+            const endpoint = this.#endpoint(origin);
             const free = endpoint.tryAcquire();
             if (free !== undefined) return both(free, own);
-            account.bucket.refund();
+            bucket.refund();
             const release = await endpoint.acquire(signal, urgent);
             // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
-            if (account.bucket.tryTake()) return both(release, own);
+            if (this.#account(identity).bucket.tryTake()) return both(release, own);
             release();
           }
         } catch (error) {
