@@ -18,7 +18,7 @@ import {
 import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
 import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
-import { Controller, type ControllerObserver } from '../controller/controller.ts';
+import { Controller, splitKey, type ControllerObserver } from '../controller/controller.ts';
 import { isUserCaused } from '../controller/user-caused.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
 import { PaiflowGateway } from '../controller/paiflow-gateway/index.ts';
@@ -175,6 +175,9 @@ export class Manager {
     this.queue = createRateLimitingQueue<string>({
       clock,
       name: CONTROLLER_NAME,
+      // Namespaces take turns: one namespace's flood of work (hundreds of new resources, each an
+      // urgent first poll and a status write) delays another's next reconcile by one item.
+      groupOf: (key) => splitKey(key)[0],
       ...(metrics !== undefined && { observer: metrics.queue }),
       rateLimiter: withJitter(
         new ItemExponentialFailureRateLimiter({ baseDelayMs: 1000, maxDelayMs: 300_000 }),
