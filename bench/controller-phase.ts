@@ -36,6 +36,8 @@ async function startController(config: PhaseConfig): Promise<MeasuredSide> {
     paiflowQps: config.paiflowQps,
     paiflowBurst: config.paiflowBurst,
     paiflowMaxConcurrent: config.paiflowMaxConcurrent,
+    // One identity, one endpoint: the whole endpoint is its (no other identity to leave slots to).
+    paiflowMaxConcurrentPerIdentity: config.paiflowMaxConcurrent,
     paiflowTimeoutMs: 10_000,
     // The observer's defaults (batch size 100, full refresh every 60 intervals on average) unless naive.
     ...(config.design === 'naive' && { paiflowBatchSize: 0 }),

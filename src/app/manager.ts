@@ -18,7 +18,7 @@ import {
 import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
 import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
-import { Controller, type ControllerObserver } from '../controller/controller.ts';
+import { Controller, splitKey, type ControllerObserver } from '../controller/controller.ts';
 import { isUserCaused } from '../controller/user-caused.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
 import { PaiflowGateway } from '../controller/paiflow-gateway/index.ts';
@@ -56,9 +56,16 @@ export interface ManagerOptions {
   vpcEndpoints: boolean;
   endpointAllowList: readonly string[];
   defaultCredentials: CredentialsProvider;
+  /**
+   * Namespaces whose resources may omit credentialsSecretRef and use `defaultCredentials`; `*`:
+   * all, empty: none. @default ['*']
+   */
+  defaultCredentialsNamespaces?: readonly string[] | undefined;
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
+  /** One identity's share of an endpoint's slots. @default half of paiflowMaxConcurrent, rounded up */
+  paiflowMaxConcurrentPerIdentity?: number | undefined;
   paiflowTimeoutMs: number;
   /** Nodes per ListPipelineRunsStatus call; 0: no batching (one detail call per resource and interval). @default 100 */
   paiflowBatchSize?: number | undefined;
@@ -168,6 +175,9 @@ export class Manager {
     this.queue = createRateLimitingQueue<string>({
       clock,
       name: CONTROLLER_NAME,
+      // Namespaces take turns: one namespace's flood of work (hundreds of new resources, each an
+      // urgent first poll and a status write) delays another's next reconcile by one item.
+      groupOf: (key) => splitKey(key)[0],
       ...(metrics !== undefined && { observer: metrics.queue }),
       rateLimiter: withJitter(
         new ItemExponentialFailureRateLimiter({ baseDelayMs: 1000, maxDelayMs: 300_000 }),
@@ -199,6 +209,9 @@ export class Manager {
       qps: options.paiflowQps,
       burst: options.paiflowBurst,
       maxConcurrent: options.paiflowMaxConcurrent,
+      ...(options.paiflowMaxConcurrentPerIdentity !== undefined && {
+        maxConcurrentPerIdentity: options.paiflowMaxConcurrentPerIdentity,
+      }),
       timeoutMs: options.paiflowTimeoutMs,
       ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
@@ -216,6 +229,9 @@ export class Manager {
           vpcEndpoints: options.vpcEndpoints,
           endpointAllowList: options.endpointAllowList,
           defaultCredentials: options.defaultCredentials,
+          ...(options.defaultCredentialsNamespaces !== undefined && {
+            defaultCredentialsNamespaces: options.defaultCredentialsNamespaces,
+          }),
         }),
       }),
       clock,
@@ -226,7 +242,7 @@ export class Manager {
       batchSize: options.paiflowBatchSize ?? DEFAULT_BATCH_SIZE,
       fullRefreshIntervals: options.fullRefreshIntervals ?? DEFAULT_FULL_REFRESH_INTERVALS,
       syncRefreshIntervalMs: DEFAULT_STATUS_LIMITS.syncRefreshIntervalMs,
-      maxInFlightPerIdentity: options.paiflowMaxConcurrent,
+      maxInFlightPerQueue: options.paiflowMaxConcurrent,
       onObservation: (key, urgent) => this.queue.add(key, { urgent }),
       ...(metrics !== undefined && { hooks: metrics.observer }),
     });

@@ -24,9 +24,13 @@ export interface RunFlags {
   defaultRegion?: string;
   vpcEndpoints: boolean;
   endpointAllowList: string[];
+  /** `['*']`: every namespace; `[]`: none. */
+  defaultCredentialsNamespaces: string[];
   paiflowQps: number;
   paiflowBurst: number;
   paiflowMaxConcurrent: number;
+  /** Unset: half of paiflowMaxConcurrent, rounded up. */
+  paiflowMaxConcurrentPerIdentity?: number;
   paiflowTimeout: number;
   paiflowBatchSize: number;
   fullRefreshIntervals: number;
@@ -105,9 +109,11 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     vpcEndpoints: flags.vpcEndpoints,
     endpointAllowList: flags.endpointAllowList,
     defaultCredentials: context.defaultCredentials,
+    defaultCredentialsNamespaces: flags.defaultCredentialsNamespaces,
     paiflowQps: flags.paiflowQps,
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowMaxConcurrentPerIdentity: flags.paiflowMaxConcurrentPerIdentity,
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,
@@ -242,6 +248,8 @@ export function describeConfiguration(
     paiflowQps: flags.paiflowQps,
     paiflowBurst: flags.paiflowBurst,
     paiflowMaxConcurrent: flags.paiflowMaxConcurrent,
+    paiflowMaxConcurrentPerIdentity:
+      flags.paiflowMaxConcurrentPerIdentity ?? Math.ceil(flags.paiflowMaxConcurrent / 2),
     paiflowTimeoutMs: flags.paiflowTimeout,
     paiflowBatchSize: flags.paiflowBatchSize,
     fullRefreshIntervals: flags.fullRefreshIntervals,
@@ -271,6 +279,9 @@ export function describeConfiguration(
     defaultCredentials: {
       chain: '@alicloud/credentials default chain',
       variables: extra.credentialVariables,
+      namespaces: flags.defaultCredentialsNamespaces.includes('*')
+        ? 'all'
+        : flags.defaultCredentialsNamespaces,
     },
   };
 }

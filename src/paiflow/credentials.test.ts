@@ -54,19 +54,41 @@ describe('AccessCredentials', () => {
 });
 
 describe('StaticCredentialsProvider', () => {
-  test('trims values and names the identity by key ID', async () => {
+  test('trims values', async () => {
     const provider = new StaticCredentialsProvider({
       accessKeyId: ' id\n',
       accessKeySecret: `${SECRET}\n`,
       securityToken: ` ${TOKEN} `,
     });
-    expect(provider.identity).toBe('accessKeyId:id');
     const credentials = await provider.getCredentials();
     expect([credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken]).toEqual([
       'id',
       SECRET,
       TOKEN,
     ]);
+  });
+
+  test('the identity covers key ID, secret and token, and shows none of them', () => {
+    const identity = (values: { accessKeyId: string; accessKeySecret: string; securityToken?: string }) =>
+      new StaticCredentialsProvider(values).identity;
+    const base = { accessKeyId: 'LTAI-a', accessKeySecret: SECRET };
+    expect(identity(base)).toBe(identity({ ...base, accessKeyId: ' LTAI-a\n' }));
+    expect(identity(base)).toBe(identity({ ...base, securityToken: ' ' }));
+    const others = [
+      { ...base, accessKeySecret: 'junk' },
+      { ...base, accessKeyId: 'LTAI-b' },
+      { ...base, securityToken: TOKEN },
+      { ...base, securityToken: `${TOKEN}x` },
+      // The parts are delimited: moving characters between key ID and secret is another identity.
+      { accessKeyId: 'LTAI-a' + SECRET.slice(0, 1), accessKeySecret: SECRET.slice(1) },
+    ];
+    const identities = new Set([base, ...others].map(identity));
+    expect(identities.size).toBe(others.length + 1);
+    for (const id of identities) {
+      expect(id).toMatch(/^credentials:[\w-]{22}$/);
+      expect(id).not.toContain('LTAI');
+      expect(id).not.toContain(SECRET);
+    }
   });
 
   test('an empty token means plain AccessKey credentials', async () => {

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import alibabaCredentials from '@alicloud/credentials';
 import { adviceFor, cancelledError, PaiflowError } from './errors.ts';
@@ -49,10 +50,16 @@ export class AccessCredentials {
 
 /**
  * Where the client gets credentials, once per request attempt (so rotated or refreshed credentials
- * are picked up). `identity` is a non-secret label naming the account the credentials act for, for
- * per-account rate limiting: equal identities share PAIFlow's throttling quota.
+ * are picked up).
  */
 export interface CredentialsProvider {
+  /**
+   * Names the credentials themselves, not the account: requests are shared (single-flight), rate
+   * limited and grouped into batches only between equal identities. Two providers may share one only
+   * if a request signed by either is answered alike, so it must cover everything that signs (key ID,
+   * secret, token), never the key ID alone: a namespace that knows another's key ID must get
+   * nothing of its answers nor spoil its quota. Not a secret, but never logged either.
+   */
   readonly identity: string;
   /** Rejects with a PaiflowError (reason `CredentialsNotFound`, or `Cancelled` on abort). */
   getCredentials(signal?: AbortSignal): Promise<AccessCredentials>;
@@ -101,13 +108,27 @@ export class StaticCredentialsProvider implements CredentialsProvider {
       accessKeySecret,
       securityToken: securityToken === '' ? undefined : securityToken,
     });
-    this.identity = `accessKeyId:${accessKeyId}`;
+    this.identity = credentialIdentity(this.#credentials);
   }
 
   getCredentials(signal?: AbortSignal): Promise<AccessCredentials> {
     if (signal?.aborted === true) return Promise.reject(cancelledError(OPERATION, signal.reason));
     return Promise.resolve(this.#credentials);
   }
+}
+
+/**
+ * The key of credential identities, random per process: an identity shows nothing of the
+ * credentials to anyone who sees it (a heap dump, a debug log), and cannot be precomputed for a
+ * guessed secret. Equal only within one process, which is all the gateway and the observer need.
+ */
+const IDENTITY_KEY = randomBytes(32);
+
+/** A keyed hash (HMAC-SHA256) of the key ID, the secret and the token: see CredentialsProvider.identity. */
+export function credentialIdentity(credentials: AccessCredentials): string {
+  const parts = [credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken ?? ''];
+  const mac = createHmac('sha256', IDENTITY_KEY).update(JSON.stringify(parts)).digest('base64url');
+  return `credentials:${mac.slice(0, 22)}`;
 }
 
 interface ChainCredential {

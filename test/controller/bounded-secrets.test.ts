@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
-import { collect, startCli, type Child } from '../../src/cli/commands/child-process.test-helper.ts';
+import { collect, type Child } from '../../src/cli/commands/child-process.test-helper.ts';
 import { MAX_SECRET_VALUE_BYTES } from '../../src/kube/secret-reader.ts';
 import { KubeSim } from '../../src/sandbox/kube-sim/kube-sim.ts';
 import { PaiflowSimulator, validateScenario } from '../../src/sandbox/paiflow-sim/index.ts';
+import { deploymentMemoryLimit, peakRssBytes, startRun } from '../support/controller-process.ts';
 import { ACCESS_KEY, NAMESPACE, readCrd, waitFor } from '../support/environment.ts';
 
 // One namespace's Secrets must not be able to fill the controller's memory (and get it OOM-killed
@@ -21,8 +22,6 @@ const COUNT = 200;
 const BIG = 900 * 1024;
 const RUN = { id: 'flow-bounded', nodeId: 'node-1' };
 const HEAP_LIMIT_MIB = 160;
-/** The Deployment's memory limit (deploy/deployment.yaml). */
-const DEPLOYMENT_LIMIT_BYTES = 512 * 1024 * 1024;
 
 let dir: string;
 let kube: KubeSim;
@@ -61,13 +60,6 @@ function resource(name: string): PipelineRunNode | undefined {
   }) as PipelineRunNode | undefined;
 }
 
-/** Peak resident set size of a process, from Linux's /proc (VmHWM, in kB). */
-function peakRssBytes(pid: number): number {
-  const line = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (line === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(line[1]) * 1024;
-}
-
 test('200 Secrets of 0.9 MB: big credentials refused by name, others polled, peak RSS bounded', async () => {
   const padding = 'x'.repeat(BIG);
   for (let i = 0; i < COUNT; i++) {
@@ -92,20 +84,7 @@ test('200 Secrets of 0.9 MB: big credentials refused by name, others polled, pea
       },
     });
   }
-  child = startCli(
-    [
-      'run',
-      '--kubeconfig',
-      join(dir, 'kubeconfig'),
-      '--probe-address',
-      '127.0.0.1:0',
-      '--metrics-address',
-      '127.0.0.1:0',
-      '--endpoint-allow-list',
-      'http://127.0.0.1:*',
-    ],
-    { NODE_OPTIONS: `--max-old-space-size=${HEAP_LIMIT_MIB}` },
-  );
+  child = startRun(join(dir, 'kubeconfig'), [], { NODE_OPTIONS: `--max-old-space-size=${HEAP_LIMIT_MIB}` });
   const stderr = collect(child.stderr);
   const { pid } = child;
   if (pid === undefined) throw new Error('run did not start');
@@ -133,6 +112,6 @@ test('200 Secrets of 0.9 MB: big credentials refused by name, others polled, pea
   });
   const peak = peakRssBytes(pid);
   console.log(`run: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB with ${COUNT} Secrets of ${BIG} bytes`);
-  expect(peak).toBeLessThan(DEPLOYMENT_LIMIT_BYTES);
+  expect(peak).toBeLessThan(deploymentMemoryLimit());
   expect(child.exitCode).toBeNull();
 }, 90_000);

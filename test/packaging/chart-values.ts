@@ -1,7 +1,7 @@
 /** The values file of the chart tests that turns every switch away from its default. */
 export const overrides = {
   watchNamespaces: ['team-a', 'team-b'],
-  credentials: { existingSecret: 'paiflow-credentials' },
+  credentials: { existingSecret: 'paiflow-credentials', defaultNamespaces: ['team-a'] },
   serviceAccount: { annotations: { 'pod-identity.alibabacloud.com/role-name': 'paiflow' } },
   controller: {
     region: 'cn-hangzhou',
@@ -10,6 +10,15 @@ export const overrides = {
     burst: 10,
     endpointAllowList: ['*.aliyuncs.com', 'paiflow.example.com:8443'],
     logLevel: 'debug',
+  },
+  networkPolicy: {
+    metricsFrom: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ],
+    egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }, { ports: [{ port: 443, protocol: 'TCP' }] }],
   },
   extraArgs: ['--paiflow-timeout=20s'],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],

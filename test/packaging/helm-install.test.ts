@@ -55,7 +55,8 @@ interface Target {
 }
 
 /** The kinds a release of the chart makes, as kubectl names them. */
-const RELEASE_KINDS = 'deployment,service,serviceaccount,clusterrole,clusterrolebinding,role,rolebinding';
+const RELEASE_KINDS =
+  'deployment,service,serviceaccount,clusterrole,clusterrolebinding,role,rolebinding,networkpolicy';
 
 /** Helm of one major version, and kubectl, against `target()`, reading what is there. */
 function tools(major: string, target: () => Target) {
@@ -129,6 +130,7 @@ const clusterWideObjects = [
   `ClusterRoleBinding/<none>/${RELEASE}`,
   `ClusterRoleBinding/<none>/${RELEASE}-metrics-auth`,
   `Deployment/${NAMESPACE}/${RELEASE}`,
+  `NetworkPolicy/${NAMESPACE}/${RELEASE}`,
   `Service/${NAMESPACE}/${RELEASE}-metrics`,
   `ServiceAccount/${NAMESPACE}/${RELEASE}`,
 ];
@@ -213,6 +215,7 @@ describeWithKubeApiServer(
             `ClusterRole/<none>/${RELEASE}-metrics-reader`,
             `ClusterRoleBinding/<none>/${RELEASE}-metrics-auth`,
             `Deployment/${NAMESPACE}/${RELEASE}`,
+            `NetworkPolicy/${NAMESPACE}/${RELEASE}`,
             ...watched.flatMap((namespace) => [
               `Role/${namespace}/${RELEASE}`,
               `RoleBinding/${namespace}/${RELEASE}`,
@@ -264,6 +267,7 @@ describeWithKubeApiServer(
             'deployment/paiflow-controller',
             'service/paiflow-controller-metrics',
             'serviceaccount/paiflow-controller',
+            'networkpolicy/paiflow-controller',
           );
           await t.kubectl(
             'delete',

@@ -155,6 +155,7 @@ for (const major of HELM_VERSIONS) {
           { name: 'PAIFLOW_ENDPOINT_ALLOW_LIST', value: '*.aliyuncs.com,paiflow.example.com:8443' },
           { name: 'PAIFLOW_LOG_LEVEL', value: 'debug' },
           { name: 'PAIFLOW_LOG_FORMAT', value: 'json' },
+          { name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES', value: 'team-a' },
           { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' },
           { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' },
           { name: 'NO_PROXY', value: '.internal' },
@@ -186,6 +187,39 @@ for (const major of HELM_VERSIONS) {
       expect(container(overridden).env ?? []).not.toContainEqual(
         expect.objectContaining({ name: 'HTTP_PROXY' }),
       );
+    });
+
+    it('the controller’s own credentials serve no namespace by default; ["*"] restores all', async () => {
+      // No value is the empty string (as the API server stores it): the variable is set, to nothing.
+      expect(container(defaults).env).toContainEqual({ name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES' });
+      const all = objectsOf(
+        await ok(helm, ['template', 'x', chart, '--set', 'credentials.defaultNamespaces={*}'], home),
+      );
+      expect(container(all).env).toContainEqual({
+        name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES',
+        value: '*',
+      });
+    });
+
+    it('networkPolicy: metricsFrom and egress as given; disabled, none', async () => {
+      const policy = overridden.find((o) => o.kind === 'NetworkPolicy');
+      expect(policy?.spec).toEqual({
+        podSelector: {
+          matchLabels: {
+            'app.kubernetes.io/name': 'paiflow-controller',
+            'app.kubernetes.io/instance': 'paiflow-controller',
+          },
+        },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { ports: [{ port: 'metrics', protocol: 'TCP' }], from: overrides.networkPolicy.metricsFrom },
+        ],
+        egress: overrides.networkPolicy.egress,
+      });
+      const off = objectsOf(
+        await ok(helm, ['template', 'x', chart, '--set', 'networkPolicy.enabled=false'], home),
+      );
+      expect(off.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
     });
 
     it('the RRSA annotation lands on the ServiceAccount', () => {
@@ -254,6 +288,8 @@ for (const major of HELM_VERSIONS) {
       },
       { set: 'controller.labelSelector=a in (', field: /controller[./]labelSelector/ },
       { set: 'replicaCount=2', field: /replicaCount/ },
+      { set: 'credentials.defaultNamespaces={*,team-a}', field: /credentials[./]defaultNamespaces/ },
+      { set: 'credentials.defaultNamespaces={Team_A}', field: /credentials[./]defaultNamespaces/ },
     ])('refuses --set $set, naming the field', async ({ set, field }) => {
       const result = await runTool(helm, ['template', 'x', chart, '--set', set], home);
       expect(result.code).not.toBe(0);

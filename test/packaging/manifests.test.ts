@@ -147,6 +147,28 @@ describe.each([
     expect(container?.args?.[0]).toBe('run');
   });
 
+  it('the NetworkPolicy admits only the metrics port, from pods; the probe port needs no rule', () => {
+    const [policy, ...others] = find(objects, 'NetworkPolicy');
+    expect(others).toEqual([]);
+    const spec = policy?.spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress: { ports: { port: string; protocol: string }[]; from: unknown[] }[];
+      egress?: unknown;
+    };
+    expect(deployment(objects).labels).toMatchObject(spec.podSelector.matchLabels);
+    expect(spec.policyTypes).toEqual(['Ingress']);
+    // One rule, for the port the container names `metrics`; the kubelet's probes come from the node.
+    expect(spec.ingress).toEqual([
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: expect.any(Array) },
+    ]);
+    const ports = deployment(objects).pod.containers[0]?.ports?.map((p) => p.name);
+    expect(ports).toEqual(expect.arrayContaining(['metrics', 'probes']));
+    // From pods only (no ipBlock: nothing outside the cluster's pod network).
+    for (const peer of spec.ingress[0]?.from ?? []) expect(peer).not.toHaveProperty('ipBlock');
+    expect(spec.egress).toBeUndefined();
+  });
+
   it('the metrics Service selects the controller pods', () => {
     const [service] = find(objects, 'Service');
     const selector = (service?.spec as { selector: Record<string, string> }).selector;

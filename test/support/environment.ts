@@ -84,6 +84,45 @@ export function startCluster(): Promise<Cluster> {
   return defaultServerKind() === 'kube-sim' ? startKubeSimCluster() : startKubeApiServerCluster();
 }
 
+/** Two tenants: one controller watching the environment's namespace and a neighbouring one. */
+export interface NeighbourEnvironments {
+  env: Environment;
+  /** The same environment, seen from the neighbouring namespace. */
+  neighbour: Environment;
+  /** Closes the environment and its cluster. */
+  close(): Promise<void>;
+}
+
+/**
+ * An environment on a cluster of its own whose controller also watches `namespace`, created before
+ * the controller starts (in the namespaced RBAC mode that grants the controller its Role there).
+ */
+export async function startWithNeighbour(
+  namespace: string,
+  options: EnvironmentOptions,
+): Promise<NeighbourEnvironments> {
+  const cluster = await startCluster();
+  try {
+    await cluster.createNamespace(namespace);
+    const env = await start(cluster, {
+      ...options,
+      shared: { cluster, namespace: NAMESPACE },
+      manager: { namespaces: [NAMESPACE, namespace], ...options.manager },
+    });
+    return {
+      env,
+      neighbour: { ...env, namespace },
+      async close() {
+        await env.close();
+        await cluster.close();
+      },
+    };
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
+}
+
 export async function startKubeSimEnvironment(options: EnvironmentOptions): Promise<KubeSimEnvironment> {
   const cluster = await startKubeSimCluster();
   return { ...(await start(cluster, options)), kube: cluster.sim };

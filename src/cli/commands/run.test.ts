@@ -68,27 +68,30 @@ interface Running {
 }
 
 /** Starts `run` against kube-sim with fast polling; the probe listens on a port picked just before. */
-async function startRun(args: string[] = []): Promise<Running> {
+async function startRun(args: string[] = [], env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const child = startCli([
-    'run',
-    '--kubeconfig',
-    kubeconfig,
-    '--probe-address',
-    `127.0.0.1:${port}`,
-    '--metrics-address',
-    `127.0.0.1:${metricsPort}`,
-    '--endpoint-allow-list',
-    'http://127.0.0.1:*',
-    '--default-poll-interval',
-    '200ms',
-    '--min-poll-interval',
-    '50ms',
-    // kube-sim reviews no tokens; secure metrics are tested against the real API server.
-    '--metrics-secure=false',
-    ...args,
-  ]);
+  const child = startCli(
+    [
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--probe-address',
+      `127.0.0.1:${port}`,
+      '--metrics-address',
+      `127.0.0.1:${metricsPort}`,
+      '--endpoint-allow-list',
+      'http://127.0.0.1:*',
+      '--default-poll-interval',
+      '200ms',
+      '--min-poll-interval',
+      '50ms',
+      // kube-sim reviews no tokens; secure metrics are tested against the real API server.
+      '--metrics-secure=false',
+      ...args,
+    ],
+    env,
+  );
   children.push(child);
   return {
     child,
@@ -189,6 +192,7 @@ test('tracks a PipelineRunNode, serves probes, logs its configuration; SIGTERM c
     defaultPollIntervalMs: 200,
     minPollIntervalMs: 50,
     endpointAllowList: ['http://127.0.0.1:*'],
+    defaultCredentials: { namespaces: 'all' },
     probeAddress: running.probeUrl.slice('http://'.length),
     metricsAddress: new URL(running.metricsUrl).host,
     shutdownTimeoutMs: 300,
@@ -222,6 +226,15 @@ test('/readyz is 500 until the cache syncs; API server errors do not stop run', 
   }
 });
 
+test('PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES empty: the controller’s own credentials serve no namespace', async () => {
+  const running = await startRun([], { PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES: '' });
+  await probeStatus(running, '/readyz', 200);
+  const startup = JSON.parse(running.stderr().split('\n')[0] ?? '') as Record<string, unknown>;
+  expect(startup).toMatchObject({ defaultCredentials: { namespaces: [] } });
+  running.child.kill('SIGTERM');
+  expect(await exitCode(running.child)).toBe(0);
+});
+
 test('a second signal during shutdown exits 1 at once', async () => {
   const running = await startRun(['--paiflow-timeout', '1m', '--shutdown-timeout', '1m']);
   await probeStatus(running, '/readyz', 200);
@@ -251,9 +264,11 @@ test('--help lists every flag with its environment variable', async () => {
     ['--default-region <region>', 'PAIFLOW_DEFAULT_REGION'],
     ['--vpc-endpoints [boolean]', 'PAIFLOW_VPC_ENDPOINTS'],
     ['--endpoint-allow-list <patterns>', 'PAIFLOW_ENDPOINT_ALLOW_LIST'],
+    ['--default-credentials-namespaces <a,b>', 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES'],
     ['--paiflow-qps <n>', 'PAIFLOW_PAIFLOW_QPS'],
     ['--paiflow-burst <n>', 'PAIFLOW_PAIFLOW_BURST'],
     ['--paiflow-max-concurrent <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT'],
+    ['--paiflow-max-concurrent-per-identity <n>', 'PAIFLOW_PAIFLOW_MAX_CONCURRENT_PER_IDENTITY'],
     ['--paiflow-timeout <duration>', 'PAIFLOW_PAIFLOW_TIMEOUT'],
     ['--paiflow-batch-size <n>', 'PAIFLOW_PAIFLOW_BATCH_SIZE'],
     ['--full-refresh-intervals <n>', 'PAIFLOW_FULL_REFRESH_INTERVALS'],
@@ -303,6 +318,16 @@ test.each<BadValue>([
     name: 'malformed allow-list entry',
     args: ['--endpoint-allow-list', 'bad pattern'],
     want: "option '--endpoint-allow-list <patterns>' argument 'bad pattern' is invalid",
+  },
+  {
+    name: '* beside namespace names',
+    args: ['--default-credentials-namespaces', '*,team-a'],
+    want: "option '--default-credentials-namespaces <a,b>' argument '*,team-a' is invalid. expected * alone or namespace names",
+  },
+  {
+    name: 'a namespace name that cannot be one',
+    args: ['--default-credentials-namespaces', 'Team_A'],
+    want: 'expected namespace names such as team-a (lower-case DNS labels), got "Team_A"',
   },
   {
     name: 'missing kubeconfig',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { systemClock } from '../../clock/clock.ts';
 import type { Manager } from '../../app/manager.ts';
@@ -49,9 +49,22 @@ function checkLabelSelector(selector: string): void {
   }
 }
 
+/** `--default-credentials-namespaces`: `*` alone, namespace names, or nothing at all. */
+function namespaceScope(value: string): string[] {
+  if (value.trim() === '') return [];
+  const names = commaList((name) => {
+    if (name !== '*') checkNamespaceName(name);
+  })(value);
+  if (names.includes('*') && names.length > 1) {
+    throw new InvalidArgumentError(`expected * alone or namespace names, got "${value}".`);
+  }
+  return names;
+}
+
 const HELP_AFTER = `
 Credentials: the controller's own PAIFlow credentials (used for resources without
-spec.credentialsSecretRef) always come from the default chain of @alicloud/credentials, which reads
+spec.credentialsSecretRef, in the namespaces --default-credentials-namespaces allows) always come
+from the default chain of @alicloud/credentials, which reads
 its own environment: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET /
 ALIBABA_CLOUD_SECURITY_TOKEN; RRSA on ACK (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,
 ALIBABA_CLOUD_OIDC_TOKEN_FILE); the CLI profile and credentials file; the ECS RAM role. Secrets are
@@ -142,6 +155,14 @@ export function runCommand(): Command {
         .default([...DEFAULT_ENDPOINT_ALLOW_LIST], DEFAULT_ENDPOINT_ALLOW_LIST.join(',')),
     )
     .addOption(
+      option(
+        '--default-credentials-namespaces <a,b>',
+        "namespaces whose resources may omit spec.credentialsSecretRef and use the controller's own credentials, comma-separated; * for all, empty for none (every resource names its own Secret)",
+      )
+        .argParser(namespaceScope)
+        .default(['*'], '*'),
+    )
+    .addOption(
       option('--paiflow-qps <n>', 'PAIFlow requests per second, per credential identity')
         .argParser(numberInRange(0.001, 100_000))
         .default(10),
@@ -152,9 +173,20 @@ export function runCommand(): Command {
         .default(20),
     )
     .addOption(
-      option('--paiflow-max-concurrent <n>', 'PAIFlow requests in flight at most')
+      option(
+        '--paiflow-max-concurrent <n>',
+        'PAIFlow requests in flight at most per endpoint, over all credential identities',
+      )
         .argParser(intInRange(1, 10_000))
         .default(16),
+    )
+    .addOption(
+      option(
+        '--paiflow-max-concurrent-per-identity <n>',
+        "one credential identity's share of an endpoint's --paiflow-max-concurrent; the rest serves other identities, however slow this one's answers",
+      )
+        .argParser(intInRange(1, 10_000))
+        .default(undefined, 'half of --paiflow-max-concurrent, rounded up'),
     )
     .addOption(
       option('--paiflow-timeout <duration>', 'timeout of one PAIFlow request attempt')

@@ -47,8 +47,8 @@ export interface ObserverOptions extends PollIntervals {
   fullRefreshIntervals: number;
   /** An unchanged observation is handed over again this often (status.lastSyncTime's refresh). */
   syncRefreshIntervalMs: number;
-  /** PAIFlow calls in flight (or waiting for a token) per credentials identity. @default 16 */
-  maxInFlightPerIdentity?: number;
+  /** PAIFlow calls in flight (or waiting for a token) per call queue (see #queueKey). @default 16 */
+  maxInFlightPerQueue?: number;
   /** [0, 1), for jitter. @default Math.random */
   random?: () => number;
   /** Tells the controller to reconcile `key` (`urgent`: a user is waiting for it). Must only enqueue. */
@@ -56,7 +56,7 @@ export interface ObserverOptions extends PollIntervals {
   hooks?: ObserverHooks;
 }
 
-/** Call priorities within an identity: a user's work, then a change a batch found, then routine polls. */
+/** Call priorities within a queue: a user's work, then a change a batch found, then routine polls. */
 const URGENT = 2;
 const CHANGED = 1;
 const ROUTINE = 0;
@@ -83,7 +83,7 @@ interface Entry {
   urgent: boolean;
   /** A call is queued or in flight. */
   busy: boolean;
-  /** The identity queue its detail call waits in, until it starts (task id: the key). */
+  /** The call queue its detail call waits in, until it starts (task id: the key). */
   queuedIn: string | undefined;
   /** The spec or request changed while busy: the answer is stale, poll again at once. */
   again: boolean;
@@ -135,8 +135,9 @@ export interface ObserverStats {
  * - A batch refused (not throttled) halves the endpoint's batch size, down to per-node detail
  *   calls (BatchSizes); a batch that fails otherwise sends its members to detail calls after their
  *   failure backoff, so each resource reports its own error.
- * - One queue per credentials identity orders calls: user-caused first, then changes, then
- *   routine; the gateway's token bucket (also prioritised) paces them.
+ * - One call queue per (endpoint, credentials identity) orders calls: user-caused first, then
+ *   changes, then routine; the gateway's token bucket (also prioritised) paces them. Per endpoint
+ *   too, so that calls stuck on an endpoint that never answers hold up no call elsewhere (issue 17).
  * - An observation different from the last one handed over is handed over (`onObservation`); so is
  *   an unchanged one every `syncRefreshIntervalMs`.
  *
@@ -337,7 +338,7 @@ export class Observer {
   #joinRound(entry: Entry, target: PaiflowTarget): void {
     entry.dueAt = undefined;
     entry.seq += 1;
-    const id = `${target.endpoint}\n${target.credentials.identity}\n${entry.intervalMs}`;
+    const id = `${flowKey(target)}\n${entry.intervalMs}`;
     let round = this.#rounds.get(id);
     if (round === undefined) {
       round = {
@@ -391,17 +392,31 @@ export class Observer {
 
   // --- calls -----------------------------------------------------------------------------------
 
-  #queueFor(identity: string): PQueue {
-    let queue = this.#queues.get(identity);
+  /**
+   * Where a resource's detail call queues: with its endpoint and credentials once a call resolved
+   * them; before that (a new resource, a missing Secret) with its namespace and spec's endpoint or
+   * region, so one namespace's unresolved calls, however slow, queue apart from everyone else's.
+   */
+  #queueKey(entry: Entry): string {
+    if (entry.target !== undefined) return flowKey(entry.target);
+    const [namespace, name] = splitKey(entry.key);
+    const spec = this.#o.cache.get(namespace, name)?.spec;
+    return `unresolved\n${namespace}\n${spec?.endpoint ?? spec?.region ?? ''}`;
+  }
+
+  #queueFor(key: string): PQueue {
+    let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = new PQueue({ concurrency: this.#o.maxInFlightPerIdentity ?? 16 });
-      this.#queues.set(identity, queue);
+      // Idle queues are dropped when a new one comes: endpoints and identities come and go.
+      for (const [other, q] of this.#queues) if (q.size === 0 && q.pending === 0) this.#queues.delete(other);
+      queue = new PQueue({ concurrency: this.#o.maxInFlightPerQueue ?? 16 });
+      this.#queues.set(key, queue);
     }
     return queue;
   }
 
-  #submit(identity: string, priority: number, task: () => Promise<void>, id?: string): void {
-    this.#queueFor(identity)
+  #submit(key: string, priority: number, task: () => Promise<void>, id?: string): void {
+    this.#queueFor(key)
       .add(task, { priority, ...(id !== undefined && { id }) })
       .catch((error: unknown) => {
         this.#o.log.error({ err: error }, 'observer call failed unexpectedly');
@@ -410,10 +425,10 @@ export class Observer {
 
   #dispatchDetail(entry: Entry, priority = entry.urgent ? URGENT : ROUTINE): void {
     entry.busy = true;
-    const identity = entry.target?.credentials.identity ?? '';
-    entry.queuedIn = identity;
+    const queue = this.#queueKey(entry);
+    entry.queuedIn = queue;
     this.#submit(
-      identity,
+      queue,
       priority,
       async () => {
         entry.queuedIn = undefined;
@@ -462,6 +477,8 @@ export class Observer {
   ): void {
     const now = this.#o.clock.now();
     const { outcome } = result;
+    // A failed call's target too: the next one queues with its endpoint, not with unresolved work.
+    if (result.resolved !== undefined) entry.target = result.resolved.target;
     entry.stalled = outcome.kind === 'failed' && outcome.permanent;
     if (outcome.kind === 'failed') {
       const backoff = outcome.permanent
@@ -574,7 +591,7 @@ export class Observer {
 
   #sendBatch(round: Round, members: Entry[], nodes: string[], size: number): void {
     const { target } = round;
-    this.#submit(target.credentials.identity, ROUTINE, async () => {
+    this.#submit(flowKey(target), ROUTINE, async () => {
       this.#o.hooks?.batch?.(nodes.length);
       let answer: Map<string, RunNodeStatus> | undefined;
       let failure: unknown;
@@ -699,4 +716,9 @@ function isRefusal(error: unknown): error is PaiflowError {
     error.kind === 'permanent' &&
     (error.reason === 'InvalidParameter' || error.reason === 'NotFound')
   );
+}
+
+/** One credentials identity at one endpoint: a round's and a call queue's key. */
+function flowKey(target: PaiflowTarget): string {
+  return `${target.endpoint}\n${target.credentials.identity}`;
 }

@@ -20,7 +20,15 @@ export interface TargetResolverOptions {
   endpointAllowList: readonly string[];
   /** The controller's own credentials, for resources without credentialsSecretRef. */
   defaultCredentials: CredentialsProvider;
+  /**
+   * The namespaces whose resources may use `defaultCredentials`; `*` in the list: every namespace;
+   * empty: none (every resource must name its own Secret). @default ['*']
+   */
+  defaultCredentialsNamespaces?: readonly string[];
 }
+
+/** `--default-credentials-namespaces`' value meaning "every namespace". */
+export const ALL_NAMESPACES = '*';
 
 /** Where and as whom to poll, and the share token when the run is shared. */
 export interface ResolvedTarget {
@@ -32,7 +40,8 @@ export interface ResolvedTarget {
 
 /** A spec, Secret or configuration problem: only a change of one of them fixes it. */
 export class ResolveError extends Error {
-  readonly reason: 'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound' | 'InvalidSecret';
+  readonly reason:
+    'InvalidSpec' | 'EndpointNotAllowed' | 'CredentialsNotFound' | 'CredentialsRequired' | 'InvalidSecret';
 
   constructor(reason: ResolveError['reason'], message: string) {
     super(message);
@@ -45,16 +54,21 @@ export class ResolveError extends Error {
  * Turns a resource's spec into a PAIFlow target: the endpoint (override, or the regional one),
  * checked against the allow-list so nobody can send the controller's credentials to a server of
  * their own; the credentials (a Secret in the resource's own namespace, or the controller's); and
- * the share token from its Secret. Secrets are read only from `resource.metadata.namespace`.
+ * the share token from its Secret. Secrets are read only from `resource.metadata.namespace`. The
+ * controller's own credentials serve only the namespaces the operator lets them
+ * (`defaultCredentialsNamespaces`): elsewhere a resource without a Secret is refused, since anyone
+ * who may create a PipelineRunNode could otherwise read every run the controller's identity can.
  * Messages go to the resource's status and Events, which namespace users read: they never quote the
  * allow-list (operator configuration; the effective configuration is logged at start).
  * Throws ResolveError (never with a secret value in it) or the Kubernetes API's errors.
  */
 export class TargetResolver {
   readonly #options: TargetResolverOptions;
+  readonly #defaultCredentialsNamespaces: ReadonlySet<string>;
 
   constructor(options: TargetResolverOptions) {
     this.#options = options;
+    this.#defaultCredentialsNamespaces = new Set(options.defaultCredentialsNamespaces ?? [ALL_NAMESPACES]);
   }
 
   async resolve(resource: PipelineRunNode): Promise<ResolvedTarget> {
@@ -62,7 +76,8 @@ export class TargetResolver {
     const { namespace } = resource.metadata;
     const { credentialsSecretRef, tokenSecretRef } = resource.spec;
     let credentials = this.#options.defaultCredentials;
-    if (credentialsSecretRef !== undefined) {
+    if (credentialsSecretRef === undefined) this.#checkDefaultCredentials(namespace);
+    else {
       const { name } = credentialsSecretRef;
       const data = await this.#secret(namespace, name, 'spec.credentialsSecretRef');
       const [accessKeyId, accessKeySecret, securityToken] = [
@@ -98,6 +113,16 @@ export class TargetResolver {
         credentialsSecret: { namespace, name: credentialsSecretRef.name },
       }),
     };
+  }
+
+  #checkDefaultCredentials(namespace: string): void {
+    const allowed = this.#defaultCredentialsNamespaces;
+    if (allowed.has(ALL_NAMESPACES) || allowed.has(namespace)) return;
+    // The allowed namespaces are operator configuration: not quoted to namespace users.
+    throw new ResolveError(
+      'CredentialsRequired',
+      `spec.credentialsSecretRef is required in namespace ${namespace}: the controller's own credentials do not serve it (--default-credentials-namespaces); create a Secret with keys accessKeyId and accessKeySecret in this namespace and set spec.credentialsSecretRef.name to its name`,
+    );
   }
 
   #endpoint(resource: PipelineRunNode): string {

@@ -1,6 +1,7 @@
 /**
  * The PAIFlow gateway: how the controller calls PAIFlow, under a rate limit per credentials identity,
- * a global concurrency limit and single-flight for identical concurrent requests. Nothing here knows
+ * concurrency limits per endpoint and per identity at an endpoint, and single-flight for identical
+ * concurrent requests. Nothing here knows
  * of Kubernetes.
  */
 export {

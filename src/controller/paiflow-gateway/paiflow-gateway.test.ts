@@ -1,6 +1,7 @@
 import { FakeClock } from '../../clock/fake-clock.ts';
 import { PaiflowError, StaticCredentialsProvider, type CredentialsProvider } from '../../paiflow/index.ts';
 import { PaiflowSimulator, validateScenario } from '../../sandbox/paiflow-sim/index.ts';
+import { BlackHole } from '../../../test/support/black-hole.ts';
 import { PaiflowGateway, type PaiflowGatewayOptions, type PaiflowTarget } from './paiflow-gateway.ts';
 
 // The buckets run on a FakeClock, so which requests may go is decided by the test, while the
@@ -185,7 +186,7 @@ test('two identities have separate buckets', async () => {
 });
 
 test('at most maxConcurrent requests are in flight; a freed slot goes to the waiting call', async () => {
-  const gw = newGateway({ maxConcurrent: 2, burst: 3 });
+  const gw = newGateway({ maxConcurrent: 2, maxConcurrentPerIdentity: 2, burst: 3 });
   sim.injectFault({ kind: 'hang' });
   const callers = [0, 1, 2].map(() => new AbortController());
   const calls = tracked(
@@ -202,6 +203,73 @@ test('at most maxConcurrent requests are in flight; a freed slot goes to the wai
   expect(sent()).toBe(3);
 });
 
+describe('fair share (issue 17): slots per endpoint and per identity at an endpoint', () => {
+  let hole: BlackHole;
+  beforeEach(() => {
+    hole = new BlackHole();
+  });
+  afterEach(async () => {
+    await gateway?.close();
+    await hole.close();
+  });
+
+  test('an endpoint that never answers holds only its own slots: the same identity elsewhere goes at once', async () => {
+    const hung = { endpoint: await hole.listen(), credentials: new StaticCredentialsProvider(keyA) };
+    const gw = newGateway({ maxConcurrent: 2, maxConcurrentPerIdentity: 2, burst: 20, timeoutMs: 60_000 });
+    const stuck = tracked([0, 1, 2, 3].map((i) => gw.listPipelineRunNodeStatus(hung, node(i))));
+    await until(() => hole.accepted === 2, 'two requests held by the black hole');
+    // The endpoint's two slots are taken; the same credentials at another endpoint do not wait.
+    await expect(gw.listPipelineRunNodeStatus(a(), node(10))).resolves.toMatchObject({
+      nodes: [expect.anything()],
+    });
+    await expect(gw.getPipelineRun(a(), { pipelineRunId: 'flow-big' })).resolves.toBeDefined();
+    expect(hole.accepted).toBe(2);
+    expect(stuck.settled()).toBe(0);
+  });
+
+  test('a bucket dropped at rest while a call waits for its slot is not used beside its replacement', async () => {
+    const hung = { endpoint: await hole.listen(), credentials: new StaticCredentialsProvider(keyA) };
+    const gw = newGateway({ qps: 1, burst: 1, maxConcurrentPerIdentity: 1, timeoutMs: 60_000 });
+    const first = new AbortController();
+    const held = gw.listPipelineRunNodeStatus(hung, node(0), { signal: first.signal }).catch(() => undefined);
+    await until(() => hole.accepted === 1, 'the first request held');
+    const waiting = gw.listPipelineRunNodeStatus(hung, node(1)).catch(() => undefined);
+    clock.advance(1000); // A's bucket is full again, nobody waits on it: at rest.
+    await gw.getPipelineRun(b(), { pipelineRunId: 'flow-shared', tokenId: 'share-token' }); // drops it
+    await gw.listPipelineRunNodeStatus(a(), node(2)); // A's new bucket, its one token spent
+    first.abort();
+    await held;
+    // The waiting call has its slot now, but A has no token: a stale bucket would let it go, and
+    // its connection would be accepted before this round trip (of a third, unknown key) ends.
+    const stranger = target(
+      new StaticCredentialsProvider({ accessKeyId: 'LTAI-c', accessKeySecret: 'secret-c-0123' }),
+    );
+    // (The simulator answers an unknown key InvalidAccessKeyId.NotFound.)
+    await expect(gw.getPipelineRun(stranger, { pipelineRunId: 'flow-big' })).rejects.toMatchObject({
+      code: 'InvalidAccessKeyId.NotFound',
+    });
+    expect(hole.accepted).toBe(1);
+    clock.advance(1000);
+    await until(() => hole.accepted === 2, 'the waiting call sent once a token came');
+    await gw.close();
+    await waiting;
+  });
+
+  test('one identity holds at most its share of an endpoint: another identity there finds a slot', async () => {
+    const gw = newGateway({ maxConcurrent: 4, burst: 20 });
+    sim.injectFault({ kind: 'latency', latencyMs: 60_000, pipelineRunId: 'flow-big' });
+    const slow = tracked([0, 1, 2, 3, 4].map((i) => gw.listPipelineRunNodeStatus(a(), node(i))));
+    await until(() => sent(keyA) === 2, "A's share (half of 4) in flight");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent(keyA)).toBe(2);
+    // B's call goes at once, although A has three more waiting.
+    await expect(
+      gw.getPipelineRun(b(), { pipelineRunId: 'flow-shared', tokenId: 'share-token' }),
+    ).resolves.toBeDefined();
+    expect(slow.settled()).toBe(0);
+  });
+});
+
 test('close() rejects waiting and later calls', async () => {
   const gw = newGateway({ burst: 1 });
   await gw.listPipelineRunNodeStatus(a(), node(0));
@@ -214,7 +282,16 @@ test('close() rejects waiting and later calls', async () => {
 });
 
 test.each([
-  { name: 'maxConcurrent', options: { maxConcurrent: 0 }, want: 'expected max to be an integer >= 1, got 0' },
+  {
+    name: 'maxConcurrent',
+    options: { maxConcurrent: 0 },
+    want: 'expected maxConcurrent to be an integer >= 1, got 0',
+  },
+  {
+    name: 'maxConcurrentPerIdentity',
+    options: { maxConcurrentPerIdentity: 1.5 },
+    want: 'expected maxConcurrentPerIdentity to be an integer >= 1, got 1.5',
+  },
   { name: 'qps', options: { qps: -1 }, want: 'expected qps to be a positive number, got -1' },
   { name: 'burst', options: { burst: 0.5 }, want: 'expected burst to be an integer >= 1, got 0.5' },
   { name: 'timeoutMs', options: { timeoutMs: 0 }, want: 'expected timeoutMs to be a positive number, got 0' },

@@ -15,6 +15,7 @@ import {
   type ListPipelineRunsStatusRequest,
   type ListPipelineRunsStatusResult,
   type PaiflowNetworkOptions,
+  parseEndpoint,
 } from '../../paiflow/index.ts';
 import { cancelledError } from '../../paiflow/errors.ts';
 import { ConcurrencyLimit, type Release } from './concurrency-limit.ts';
@@ -35,8 +36,17 @@ export interface PaiflowGatewayOptions {
   qps: number;
   /** Requests per credentials identity that may go at once after a quiet spell. An integer >= 1. */
   burst: number;
-  /** PAIFlow requests in flight at once, over all identities and endpoints. An integer >= 1. */
+  /**
+   * PAIFlow requests in flight at once per endpoint (origin), over all identities. An integer >= 1.
+   * One credentials identity holds at most `maxConcurrentPerIdentity` of an endpoint's slots.
+   */
   maxConcurrent: number;
+  /**
+   * Requests of one identity in flight at once at one endpoint: what is left of an endpoint's slots
+   * serves the other identities there, however slow this one's answers. An integer >= 1.
+   * @default half of maxConcurrent, rounded up
+   */
+  maxConcurrentPerIdentity?: number;
   /** Per request, covering connect, headers and body. @default 10000 */
   timeoutMs?: number;
   /** How long an identity pauses after a throttled answer without a retry-after. @default 1000 */
@@ -58,10 +68,16 @@ export interface GatewayCallOptions extends CallOptions {
   urgent?: boolean;
 }
 
-/** The quota of one credentials identity. */
+/** The quota of one credentials identity, shared by every endpoint. */
 interface Account {
   bucket: TokenBucket;
-  /** One request of the identity at a time between "wants to send" and "sends" (see #admit). */
+}
+
+/** One credentials identity at one endpoint. */
+interface Flow {
+  /** Its share of the endpoint's slots. */
+  slots: ConcurrencyLimit;
+  /** One request of the flow at a time between "wants to send" and "sends" (see #admit). */
   turn: ConcurrencyLimit;
 }
 
@@ -70,8 +86,9 @@ const DEFAULT_THROTTLE_PAUSE_MS = 1000;
 const DEFAULT_MAX_THROTTLE_PAUSE_MS = MAX_SERVER_DELAY_MS;
 
 /**
- * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a global
- * concurrency limit, and single-flight for identical concurrent requests.
+ * The one way the controller talks to PAIFlow: a rate limit per credentials identity, a concurrency
+ * limit per endpoint and per identity at each endpoint, and single-flight for identical concurrent
+ * requests.
  * Guarantee: over any window of `w` seconds, the requests sent for one identity never exceed
  * `burst + qps * w`.
  *
@@ -83,19 +100,27 @@ const DEFAULT_MAX_THROTTLE_PAUSE_MS = MAX_SERVER_DELAY_MS;
  *   no earlier than `retryAfterMs`.
  * - The bucket belongs to the identity, shared by every endpoint (region): Alibaba counts throttling
  *   per account, and whether per region too is not documented, so sharing is the safe reading.
+ * - Fair share (issue 17): slots belong to endpoints, not to the process. A request holds one of its
+ *   endpoint's `maxConcurrent` slots and one of its flow's (identity at that endpoint)
+ *   `maxConcurrentPerIdentity`. A hung endpoint (accepts TCP, never answers) holds only its own slots
+ *   until the timeout, so it slows only the resources that name it; a slow or hostile identity holds
+ *   at most its share of an endpoint, so the others there always find a slot.
  * - A token is spent at the moment its request is sent, and only then; that is what makes the bound
- *   above exact. An identity's next request waits for a token first and then for a concurrency slot
+ *   above exact. A flow's next request waits for a flow slot, then a token, then an endpoint slot
  *   (giving the token back when no slot is free and taking it again once one is), so an identity
- *   that is rate-limited or paused holds no slot from others, and each identity has at most one
- *   request queued for a slot, which shares slots fairly between identities.
+ *   that is rate-limited or paused holds no endpoint slot from others, and each flow has at most one
+ *   request queued for an endpoint slot, which shares an endpoint fairly between identities. An
+ *   identity's request waiting for a hung endpoint holds no token and blocks none of its requests to
+ *   other endpoints.
  * - Single-flight sits outermost: a caller that joins a request in flight takes no token and no slot.
  *   The key holds operation, endpoint, identity and parameters, with the TokenId as a hash.
  * - One undici dispatcher (an Agent, or a proxy agent: see createPaiflowDispatcher; keep-alive pools per origin, at most the allow-listed PAIFlow hosts) carries
  *   every request; the PaiflowClient for a call is made for the call, over that Agent, with the
  *   caller's credentials provider. Caching clients per identity would keep using a stale provider
  *   after a Secret's AccessKey secret changed under the same key ID.
- * - Buckets of identities not seen for a while are dropped (when a new identity comes), but only at
- *   rest: full, not paused, nobody waiting; a new bucket would be the same.
+ * - Buckets of identities, endpoints and flows not seen for a while are dropped (when a new one of
+ *   their kind comes), but only at rest: full, not paused, nothing in flight, nobody waiting; a new
+ *   one would be the same.
  *
  * The constructor starts nothing; close() ends it.
  */
@@ -107,8 +132,13 @@ export class PaiflowGateway {
   readonly #throttlePauseMs: number;
   readonly #maxThrottlePauseMs: number;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
-  readonly #limit: ConcurrencyLimit;
+  readonly #maxConcurrent: number;
+  readonly #maxConcurrentPerIdentity: number;
   readonly #accounts = new Map<string, Account>();
+  /** Slots by endpoint origin. */
+  readonly #endpoints = new Map<string, ConcurrencyLimit>();
+  /** By endpoint origin and identity. */
+  readonly #flows = new Map<string, Flow>();
   readonly #nodeStatus = new SingleFlight<ListPipelineRunNodeStatusResult>();
   readonly #pipelineRun = new SingleFlight<GetPipelineRunResult>();
   readonly #runsStatus = new SingleFlight<ListPipelineRunsStatusResult>();
@@ -128,7 +158,11 @@ export class PaiflowGateway {
       DEFAULT_MAX_THROTTLE_PAUSE_MS,
     );
     this.#onAttempt = options.onAttempt;
-    this.#limit = new ConcurrencyLimit({ max: options.maxConcurrent });
+    this.#maxConcurrent = slotCount('maxConcurrent', options.maxConcurrent);
+    this.#maxConcurrentPerIdentity = slotCount(
+      'maxConcurrentPerIdentity',
+      options.maxConcurrentPerIdentity ?? Math.ceil(this.#maxConcurrent / 2),
+    );
     checkRate(options);
     // An Agent opens no connection before the first request.
     this.#agent = createPaiflowDispatcher({ ...options.network, timeoutMs: this.#timeoutMs });
@@ -225,7 +259,7 @@ export class PaiflowGateway {
     }
   }
 
-  /** One HTTP attempt, admitted by the identity's bucket and the concurrency limit. */
+  /** One HTTP attempt, admitted by the identity's bucket and the concurrency limits. */
   async #attempt<T>(
     operation: string,
     target: PaiflowTarget,
@@ -236,7 +270,8 @@ export class PaiflowGateway {
     const { identity } = target.credentials;
     const signal = AbortSignal.any([shared, this.#closing.signal]);
     try {
-      const release = await this.#admit(this.#account(identity), signal, urgent);
+      const origin = parseEndpoint(target.endpoint).origin;
+      const release = await this.#admit(origin, identity, signal, urgent);
       try {
         const client = new PaiflowClient({
           endpoint: target.endpoint,
@@ -259,21 +294,35 @@ export class PaiflowGateway {
   }
 
   /**
-   * Waits for a token and a slot; the token is spent only together with a slot (see the class
-   * comment). An urgent call takes its turn before every routine call of the identity still waiting.
+   * Waits for a flow slot, a token and an endpoint slot; the token is spent only together with an
+   * endpoint slot (see the class comment). An urgent call takes its turn before every routine call
+   * of the flow still waiting. Resolves with one Release for both slots.
+   *
+   * Accounts and endpoints are looked up at each use, never held across a wait in which they may be
+   * at rest: one dropped at rest and made anew is the same, but a stale one held beside its
+   * replacement would double the bound. (The flow is in use from the moment its turn is taken.)
    */
-  #admit(account: Account, signal: AbortSignal, urgent: boolean): Promise<Release> {
-    return account.turn.run(
+  #admit(origin: string, identity: string, signal: AbortSignal, urgent: boolean): Promise<Release> {
+    const flow = this.#flow(origin, identity);
+    return flow.turn.run(
       async () => {
-        for (;;) {
-          await account.bucket.take(signal);
-          const free = this.#limit.tryAcquire();
-          if (free !== undefined) return free;
-          account.bucket.refund();
-          const release = await this.#limit.acquire(signal);
-          // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
-          if (account.bucket.tryTake()) return release;
-          release();
+        const own = await flow.slots.acquire(signal, urgent);
+        try {
+          for (;;) {
+            const { bucket } = this.#account(identity);
+            await bucket.take(signal);
+            const endpoint = this.#endpoint(origin);
+            const free = endpoint.tryAcquire();
+            if (free !== undefined) return both(free, own);
+            bucket.refund();
+            const release = await endpoint.acquire(signal, urgent);
+            // Fails only if the identity was penalized meanwhile: wait for the bucket again, holding no slot.
+            if (this.#account(identity).bucket.tryTake()) return both(release, own);
+            release();
+          }
+        } catch (error) {
+          own();
+          throw error;
         }
       },
       signal,
@@ -282,18 +331,33 @@ export class PaiflowGateway {
   }
 
   #account(identity: string): Account {
-    let account = this.#accounts.get(identity);
-    if (account === undefined) {
-      for (const [other, { bucket, turn }] of this.#accounts) {
-        if (bucket.atRest && turn.active === 0) this.#accounts.delete(other);
-      }
-      account = {
-        bucket: new TokenBucket({ clock: this.#clock, qps: this.#qps, burst: this.#burst }),
+    return lookUp(
+      this.#accounts,
+      identity,
+      ({ bucket }) => bucket.atRest,
+      () => ({ bucket: new TokenBucket({ clock: this.#clock, qps: this.#qps, burst: this.#burst }) }),
+    );
+  }
+
+  #endpoint(origin: string): ConcurrencyLimit {
+    return lookUp(
+      this.#endpoints,
+      origin,
+      (slots) => slots.active === 0 && slots.pending === 0,
+      () => new ConcurrencyLimit({ max: this.#maxConcurrent }),
+    );
+  }
+
+  #flow(origin: string, identity: string): Flow {
+    return lookUp(
+      this.#flows,
+      `${origin}\n${identity}`,
+      ({ slots, turn }) => slots.active === 0 && slots.pending === 0 && turn.active === 0,
+      () => ({
+        slots: new ConcurrencyLimit({ max: this.#maxConcurrentPerIdentity }),
         turn: new ConcurrencyLimit({ max: 1 }),
-      };
-      this.#accounts.set(identity, account);
-    }
-    return account;
+      }),
+    );
   }
 
   #penalize(identity: string, retryAfterMs: number | undefined): void {
@@ -312,6 +376,30 @@ function closedError(operation: string, cause?: unknown): PaiflowError {
     reason: 'Cancelled',
     cause,
   });
+}
+
+/** `map`'s value for `key`, made when missing; making one first drops the others at rest. */
+function lookUp<V>(map: Map<string, V>, key: string, atRest: (value: V) => boolean, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    for (const [other, v] of map) if (atRest(v)) map.delete(other);
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+function both(a: Release, b: Release): Release {
+  return () => {
+    a();
+    b();
+  };
+}
+
+function slotCount(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`expected ${name} to be an integer >= 1, got ${value}`);
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

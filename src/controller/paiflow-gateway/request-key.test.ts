@@ -3,7 +3,7 @@ import { requestKey, type RequestKeyParts } from './request-key.ts';
 const base: RequestKeyParts = {
   operation: 'ListPipelineRunNodeStatus',
   endpoint: 'https://paiflow.cn-hangzhou.aliyuncs.com',
-  identity: 'accessKeyId:LTAI-a',
+  identity: 'credentials:a',
   params: { pipelineRunId: 'flow-1', nodeId: 'node-a', depth: 2, tokenId: 's3cret-token' },
 };
 
@@ -33,7 +33,7 @@ test.each([
     other: { ...base, endpoint: 'https://paiflow.cn-beijing.aliyuncs.com' },
     same: false,
   },
-  { name: 'another identity', other: { ...base, identity: 'accessKeyId:LTAI-b' }, same: false },
+  { name: 'another identity', other: { ...base, identity: 'credentials:b' }, same: false },
   { name: 'another depth', other: { ...base, params: { ...base.params, depth: 3 } }, same: false },
   {
     name: 'depth given as a string',

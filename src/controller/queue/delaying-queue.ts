@@ -30,7 +30,8 @@ export interface DelayingQueueOptions<T> {
   /** {@link WorkQueue.name}. @default 'workqueue' */
   name?: string;
   /** As `WorkQueueOptions.observer`; a delayed item counts as added when it falls due. @default none */
-  observer?: QueueObserver<T>;
+  observer?: QueueObserver<T>; /** As `WorkQueueOptions.groupOf`. @default one group */
+  groupOf?: (item: T) => string;
 }
 
 /**

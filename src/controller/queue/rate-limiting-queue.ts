@@ -44,7 +44,8 @@ export interface RateLimitingQueueOptions<T> {
   /** {@link WorkQueue.name}. @default 'workqueue' */
   name?: string;
   /** As `WorkQueueOptions.observer`; `addRateLimited` also reports `retried`. @default none */
-  observer?: QueueObserver<T>;
+  observer?: QueueObserver<T>; /** As `WorkQueueOptions.groupOf`. @default one group */
+  groupOf?: (item: T) => string;
 }
 
 /** Creates an empty {@link RateLimitingQueue}; it starts nothing until an item is delayed. */

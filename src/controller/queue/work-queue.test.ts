@@ -177,6 +177,47 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toEqual({ item: NaN, shutdown: false });
   });
 
+  describe('groups (groupOf): tenants take turns', () => {
+    const namespaceOf = (key: string): string => key.slice(0, key.indexOf('/'));
+    const drain = async (queue: ReturnType<typeof createWorkQueue<string>>): Promise<string[]> => {
+      const out: string[] = [];
+      while (queue.len() > 0) {
+        const next = await queue.get();
+        if (!next.shutdown) out.push(next.item);
+      }
+      return out;
+    };
+
+    test('a group with many items delays another group by one item per turn', async () => {
+      const queue = createWorkQueue<string>({ groupOf: namespaceOf });
+      for (const name of ['1', '2', '3', '4']) queue.add(`busy/${name}`, { urgent: true });
+      queue.add('quiet/x');
+      queue.add('other/y');
+      expect(await drain(queue)).toEqual(['busy/1', 'quiet/x', 'other/y', 'busy/2', 'busy/3', 'busy/4']);
+    });
+
+    test('within a group, urgent first and each lane in order; dedup and promotion across lanes', async () => {
+      const queue = createWorkQueue<string>({ groupOf: namespaceOf });
+      queue.add('a/r1');
+      queue.add('a/r2');
+      queue.add('a/u1', { urgent: true });
+      queue.add('a/r2', { urgent: true }); // promoted, behind a/u1
+      queue.add('a/r1'); // already queued: keeps its place
+      expect(queue.len()).toBe(3);
+      expect(await drain(queue)).toEqual(['a/u1', 'a/r2', 'a/r1']);
+    });
+
+    test('a group that ran dry goes to the back of the line when it comes again', async () => {
+      const queue = createWorkQueue<string>({ groupOf: namespaceOf });
+      queue.add('a/1');
+      queue.add('b/1');
+      queue.add('b/2');
+      expect(await queue.get()).toEqual({ item: 'a/1', shutdown: false });
+      queue.add('a/2');
+      expect(await drain(queue)).toEqual(['b/1', 'a/2', 'b/2']);
+    });
+  });
+
   test('name defaults to workqueue', () => {
     expect(createWorkQueue().name).toBe('workqueue');
     expect(createWorkQueue({ name: 'prn' }).name).toBe('prn');

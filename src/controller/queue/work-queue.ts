@@ -1,3 +1,4 @@
+import { FairLanes } from './fair-lanes.ts';
 import type { QueueObserver } from './queue-observer.ts';
 
 /** What {@link WorkQueue.get} hands a worker: the next item, or word that the worker should stop. */
@@ -18,7 +19,8 @@ export interface AddOptions {
  * processed by one worker at a time.
  *
  * - An item already queued is not queued twice; otherwise the order is first in, first out, urgent
- *   items before the others.
+ *   items before the others; with `groupOf` (a tenant), groups take turns (see FairLanes) and the
+ *   order holds within each group.
  * - An item being processed is never handed to a second worker. Adding it meanwhile marks it dirty:
  *   `done` queues it again, once, however many adds came in.
  *
@@ -87,20 +89,27 @@ export interface WorkQueueOptions<T> {
   name?: string;
   /** Told about adds, hand-outs, dones and the depth, for metrics. @default none */
   observer?: QueueObserver<T>;
+  /**
+   * The group of an item (e.g. the namespace of a `namespace/name` key): groups are served in turn,
+   * so one group's many items do not hold up another's. @default one group
+   */
+  groupOf?: (item: T) => string;
 }
 
 /** Creates an empty {@link WorkQueue}. */
 export function createWorkQueue<T>(options: WorkQueueOptions<T> = {}): WorkQueue<T> {
-  return new DedupQueue<T>(options.name ?? 'workqueue', options.observer ?? {});
+  return new DedupQueue<T>(
+    options.name ?? 'workqueue',
+    options.observer ?? {},
+    new FairLanes<T>(options.groupOf ?? (() => '')),
+  );
 }
 
 class DedupQueue<T> implements WorkQueue<T> {
   readonly name: string;
   readonly #observer: QueueObserver<T>;
-  /** A Set keeps insertion order, so it is the FIFO and the dedup index at once. */
-  readonly #queued = new Set<T>();
-  /** Handed out before #queued. */
-  readonly #urgent = new Set<T>();
+  /** The FIFOs and the dedup index at once. */
+  readonly #queued: FairLanes<T>;
   readonly #processing = new Set<T>();
   /** Items being processed that were added again (value: urgent): each is queued again on `done`. */
   readonly #dirty = new Map<T, boolean>();
@@ -109,16 +118,17 @@ class DedupQueue<T> implements WorkQueue<T> {
   readonly #idleWaiters: (() => void)[] = [];
   #state: 'running' | 'draining' | 'stopped' = 'running';
 
-  constructor(name: string, observer: QueueObserver<T>) {
+  constructor(name: string, observer: QueueObserver<T>, queued: FairLanes<T>) {
     this.name = name;
     this.#observer = observer;
+    this.#queued = queued;
   }
 
   add(item: T, options: AddOptions = {}): void {
     if (this.#state !== 'running') return;
     const urgent = options.urgent === true;
     if (this.isPending(item)) {
-      if (urgent && this.#queued.delete(item)) this.#urgent.add(item);
+      if (urgent) this.#queued.promote(item);
       if (urgent && this.#dirty.has(item)) this.#dirty.set(item, true);
       return;
     }
@@ -129,13 +139,11 @@ class DedupQueue<T> implements WorkQueue<T> {
 
   get(): Promise<GetResult<T>> {
     if (this.#state !== 'stopped') {
-      const from = this.#urgent.size > 0 ? this.#urgent : this.#queued;
-      const oldest = from.values().next();
-      if (!oldest.done) {
-        from.delete(oldest.value);
+      const next = this.#queued.shift();
+      if (next !== undefined) {
         this.#observer.depth?.(this.len());
-        this.#handOut(oldest.value);
-        return Promise.resolve({ item: oldest.value, shutdown: false });
+        this.#handOut(next);
+        return Promise.resolve({ item: next, shutdown: false });
       }
     }
     if (this.#state !== 'running') return Promise.resolve({ shutdown: true });
@@ -158,18 +166,17 @@ class DedupQueue<T> implements WorkQueue<T> {
   }
 
   len(): number {
-    return this.#queued.size + this.#urgent.size;
+    return this.#queued.size;
   }
 
   isPending(item: T): boolean {
-    return this.#queued.has(item) || this.#urgent.has(item) || this.#dirty.has(item);
+    return this.#queued.has(item) || this.#dirty.has(item);
   }
 
   shutDown(): void {
     this.#state = 'stopped';
     const dropped = this.len() > 0;
     this.#queued.clear();
-    this.#urgent.clear();
     this.#dirty.clear();
     if (dropped) this.#observer.depth?.(0);
     this.#releaseGetters();
@@ -198,7 +205,7 @@ class DedupQueue<T> implements WorkQueue<T> {
   #enqueue(item: T, urgent: boolean): void {
     const getter = this.#getters.shift();
     if (getter === undefined) {
-      (urgent ? this.#urgent : this.#queued).add(item);
+      this.#queued.add(item, urgent);
       this.#observer.depth?.(this.len());
       return;
     }

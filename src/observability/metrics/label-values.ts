@@ -46,6 +46,7 @@ export const POLL_ERROR_REASONS = [
   'NetworkError',
   'BadResponse',
   'CredentialsNotFound',
+  'CredentialsRequired',
   'InvalidSecret',
   'EndpointNotAllowed',
   'InvalidSpec',
@@ -60,6 +61,7 @@ export const STALLED_REASONS = [
   'NotFound',
   'InvalidSpec',
   'CredentialsNotFound',
+  'CredentialsRequired',
   'InvalidSecret',
   'EndpointNotAllowed',
 ] as const;

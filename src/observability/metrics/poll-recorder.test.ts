@@ -76,6 +76,7 @@ describe('PollRecorder.recordPoll', () => {
         'NetworkError',
         'BadResponse',
         'CredentialsNotFound',
+        'CredentialsRequired',
         'InvalidSecret',
         'EndpointNotAllowed',
         'InvalidSpec',

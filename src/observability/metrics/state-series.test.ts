@@ -64,6 +64,7 @@ describe('stateSeries', () => {
       '{namespace="ml",reason="NotFound"} 0',
       '{namespace="ml",reason="InvalidSpec"} 1',
       '{namespace="ml",reason="CredentialsNotFound"} 0',
+      '{namespace="ml",reason="CredentialsRequired"} 0',
       '{namespace="ml",reason="InvalidSecret"} 0',
       '{namespace="ml",reason="EndpointNotAllowed"} 0',
       '{namespace="ml",reason="BadResponse"} 1',

@@ -31,6 +31,7 @@ const builtinGroupOrder = [
   '',
   'apps',
   'events.k8s.io',
+  'networking.k8s.io',
   'rbac.authorization.k8s.io',
   'coordination.k8s.io',
   'apiextensions.k8s.io',

@@ -2,6 +2,7 @@ import { clusterRoleBindings } from './clusterrolebindings.ts';
 import { clusterRoles } from './clusterroles.ts';
 import { configMaps } from './configmaps.ts';
 import { deployments } from './deployments.ts';
+import { networkPolicies } from './networkpolicies.ts';
 import type { PermissiveKind } from './permissive-kind.ts';
 import { roleBindings } from './rolebindings.ts';
 import { roles } from './roles.ts';
@@ -14,6 +15,7 @@ export const permissiveKinds: PermissiveKind[] = [
   serviceAccounts,
   services,
   deployments,
+  networkPolicies,
   clusterRoleBindings,
   clusterRoles,
   roleBindings,
