@@ -255,9 +255,12 @@ test('a renewal answered later than renewDeadline - retryPeriod counts as failed
   // Every answer now comes 100 ms after the per-request budget (8 s): the writes land, unheard.
   const slow = (call: () => Promise<StoredLease | undefined>): Promise<StoredLease | undefined> =>
     new Promise((resolve, reject) => {
-      clock.setTimer(() => {
-        call().then(resolve, reject);
-      }, RENEW - RETRY + 100);
+      clock.setTimer(
+        () => {
+          call().then(resolve, reject);
+        },
+        RENEW - RETRY + 100,
+      );
     });
   const get = store.get.bind(store);
   store.get = () => slow(get);
