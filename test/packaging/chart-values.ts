@@ -11,6 +11,7 @@ export const overrides = {
     endpointAllowList: ['*.aliyuncs.com', 'paiflow.example.com:8443'],
     logLevel: 'debug',
   },
+  leaderElection: { leaseDuration: '30s', renewDeadline: '20s', retryPeriod: '4s' },
   extraArgs: ['--paiflow-timeout=20s'],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
   proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },

@@ -3,6 +3,7 @@ import { clusterRoles } from './clusterroles.ts';
 import { configMaps } from './configmaps.ts';
 import { deployments } from './deployments.ts';
 import type { PermissiveKind } from './permissive-kind.ts';
+import { podDisruptionBudgets } from './poddisruptionbudgets.ts';
 import { roleBindings } from './rolebindings.ts';
 import { roles } from './roles.ts';
 import { serviceAccounts } from './serviceaccounts.ts';
@@ -14,6 +15,7 @@ export const permissiveKinds: PermissiveKind[] = [
   serviceAccounts,
   services,
   deployments,
+  podDisruptionBudgets,
   clusterRoleBindings,
   clusterRoles,
   roleBindings,
