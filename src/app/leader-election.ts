@@ -57,6 +57,12 @@ export function createLeaderElector(deps: {
           'leader election: renewing the Lease failed',
         );
         return;
+      case 'acquireFailed':
+        log.warn(
+          { lease, reason: kubeErrorInfo(event.error).summary },
+          'leader election: could not read or take the Lease',
+        );
+        return;
       case 'lost':
         status?.set({ name: options.id }, 0);
         log.error({ lease, reason: event.reason }, 'leader election: leadership lost');

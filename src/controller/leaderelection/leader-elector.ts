@@ -27,6 +27,8 @@ export interface LeaderElectorOptions {
 export type ElectorEvent =
   | { type: 'acquired' }
   | { type: 'renewFailed'; error: unknown }
+  /** Reading or writing the Lease failed (not a lost race) while campaigning. */
+  | { type: 'acquireFailed'; error: unknown }
   | { type: 'lost'; reason: string }
   | { type: 'released' }
   /** Another replica is seen holding the Lease. */
@@ -159,7 +161,7 @@ export class LeaderElector {
     try {
       return await this.#withTimeout(this.#tryAcquireOrRenew(), budget);
     } catch (error) {
-      if (this.#leading) this.#o.onEvent?.({ type: 'renewFailed', error });
+      this.#o.onEvent?.({ type: this.#leading ? 'renewFailed' : 'acquireFailed', error });
       return false;
     }
   }
