@@ -149,7 +149,9 @@ export class Manager {
             version: options.metrics.version,
             maxConcurrentReconciles: options.workers,
             clock,
-            resources: () => this.informer.list(),
+            // Only the replica doing the work reports the state gauges: with leader election every
+            // replica has the cache, and sums over replicas would count each resource twice.
+            resources: () => (this.#work.running ? this.informer.list() : []),
             defaultPollIntervalMs: options.defaultPollIntervalMs,
             minPollIntervalMs: options.minPollIntervalMs,
             observer: () => this.#work.stats(),
