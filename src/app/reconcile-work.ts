@@ -102,7 +102,9 @@ export class ReconcileWork implements Runnable {
       const stop = (): void => {
         this.#term = undefined;
         // Leadership lost: another replica may already be leading, so nothing more is written.
-        const graceMs = signal.reason instanceof LeadershipLostError ? 0 : this.#o.graceMs();
+        const lost = signal.reason instanceof LeadershipLostError;
+        const graceMs = lost ? 0 : this.#o.graceMs();
+        this.#o.options.log.info({ graceMs, leadershipLost: lost }, 'reconcile work stopping');
         void Promise.all([term.controller.stop(graceMs), term.observer.stop(graceMs)]).then(() => {
           this.#o.options.log.info({ graceMs }, 'reconcile work stopped');
           resolve();

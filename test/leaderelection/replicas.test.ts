@@ -355,13 +355,15 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       const lastRenewal = lastLeaseUpdate(old);
       expect(await old.exited).toBe(1);
       killedAt.set(old, Date.now());
+      const stopping = loggedAt(old, 'reconcile work stopping', takenAt - 1000)!;
       const stopped = loggedAt(old, 'reconcile work stopped', takenAt - 1000)!;
       const lastWrite = Math.max(...writes(old).map((w) => w.at));
       console.log(
         `Lease taken by kubectl: ${old.name} stopped its work ${stopped - takenAt} ms after kubectl returned,` +
-          ` ${stopped - lastRenewal} ms after its last renewal (renew deadline ${RENEW_MS} ms);` +
+          ` ${stopped - lastRenewal} ms after its last renewal request (told to stop at ${stopping - lastRenewal} ms; renew deadline ${RENEW_MS} ms);` +
           ` last status/Event write ${lastWrite - takenAt} ms after kubectl returned; exited 1`,
       );
+      expect(stopping - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
       expect(stopped - takenAt).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
       expect(lastWrite - takenAt).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
       await leader([old]);
@@ -379,10 +381,12 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       const cutAt = Date.now();
       expect(await old.exited).toBe(1);
       killedAt.set(old, Date.now());
+      const stopping = loggedAt(old, 'reconcile work stopping', cutAt - 1000)!;
       const stopped = loggedAt(old, 'reconcile work stopped', cutAt - 1000)!;
       console.log(
-        `API cut: ${old.name} stopped its work ${stopped - cutAt} ms after the cut, ${stopped - lastRenewal} ms after its last renewal request (renew deadline ${RENEW_MS} ms), exited 1`,
+        `API cut: ${old.name} stopped its work ${stopped - cutAt} ms after the cut, ${stopped - lastRenewal} ms after its last renewal request (told to stop at ${stopping - lastRenewal} ms; renew deadline ${RENEW_MS} ms), exited 1`,
       );
+      expect(stopping - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
       expect(stopped - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
       await leader([old]);
       await startReplica();
