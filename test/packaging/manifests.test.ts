@@ -125,7 +125,6 @@ describe.each([
       expect.arrayContaining([
         { name: 'PAIFLOW_LEADER_ELECT', value: 'true' },
         { name: 'PAIFLOW_LEADER_ELECTION_ID', value: 'paiflow-controller' },
-        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       ]),
     );
     expect(pod.topologySpreadConstraints?.map((c) => c.topologyKey)).toEqual([
