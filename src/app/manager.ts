@@ -15,28 +15,21 @@ import {
   servingCertificate,
   type ServingCertificateFiles,
 } from '../observability/secure-metrics/index.ts';
-import { countKubeRequests, createMetrics } from '../observability/metrics/index.ts';
+import { countKubeRequests, createMetrics, type Metrics } from '../observability/metrics/index.ts';
 import type { CredentialsProvider, PaiflowNetworkOptions } from '../paiflow/index.ts';
 import { ChangeFilter } from '../controller/change-filter.ts';
-import { Controller, splitKey, type ControllerObserver } from '../controller/controller.ts';
+import type { ControllerObserver } from '../controller/controller.ts';
 import { isUserCaused } from '../controller/user-caused.ts';
 import { ResourceInformer, type ResourceInformerOptions } from '../controller/informer/resource-informer.ts';
 import { PaiflowGateway } from '../controller/paiflow-gateway/index.ts';
-import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_FULL_REFRESH_INTERVALS,
-  DetailPoller,
-  Observer,
-  TargetResolver,
-} from '../controller/observer/index.ts';
-import { PipelineRunNodeReconciler } from '../controller/pipelinerunnode/reconciler.ts';
-import { DEFAULT_STATUS_LIMITS } from '../controller/status/index.ts';
-import {
-  createRateLimitingQueue,
-  ItemExponentialFailureRateLimiter,
-  withJitter,
-  type RateLimitingQueue,
-} from '../controller/queue/index.ts';
+import type { LeaderElector } from '../controller/leaderelection/leader-elector.ts';
+import { leaderElected } from '../controller/leaderelection/leader-elected.ts';
+import { RunGroup } from '../controller/lifecycle/run-group.ts';
+import { runnable } from '../controller/lifecycle/runnable.ts';
+import type { Observer } from '../controller/observer/index.ts';
+import type { RateLimitingQueue } from '../controller/queue/index.ts';
+import { createLeaderElector, type LeaderElectionOptions } from './leader-election.ts';
+import { ReconcileWork } from './reconcile-work.ts';
 
 /** Everything `paiflow-controller run` configures; src/cli/commands/run.ts documents each flag. */
 export interface ManagerOptions {
@@ -89,6 +82,8 @@ export interface ManagerOptions {
   shareKubeConnections?: boolean | undefined;
   /** Prometheus metrics; undefined: none. */
   metrics?: ManagerMetricsOptions | undefined;
+  /** Run the reconcile work only while holding this Lease; undefined: always (one replica). */
+  leaderElection?: LeaderElectionOptions | undefined;
 }
 
 export interface ManagerMetricsOptions {
@@ -114,34 +109,46 @@ export interface SecureMetricsOptions {
   kubeConfig?: KubeConfig | undefined;
 }
 
-const CONTROLLER_NAME = 'pipelinerunnode';
 // A watch that has shown no sign of life for this long makes /readyz fail (the informer restarts
 // it long before: see ResourceInformer.watchdogMs).
 const WATCH_SILENCE_NOT_READY_MS = 5 * 60_000;
+// A component that has not stopped this long after its grace period is left behind on shutdown.
+const STOP_MARGIN_MS = 5_000;
+
+/** Why the manager stopped by itself (only leader election does that: the process must exit non-zero). */
+export interface ManagerFailure {
+  reason: string;
+}
 
 /**
- * Wires the controller: informer → change filter → queue → workers → reconciler, plus the probe
- * server. The constructor starts nothing. `start()` serves probes, fills the cache, then starts the
- * workers (from then on /readyz is ok); `stop()` shuts down in reverse order.
+ * Wires the controller: informer → change filter → the reconcile work (queue → workers → reconciler,
+ * and the observer), plus the probe and metrics servers. The constructor starts nothing. `start()`
+ * runs the components in order (src/controller/lifecycle): servers, the cache (from then on /readyz
+ * is ok), then the reconcile work, under the leader elector when leader election is on (start()
+ * resolves once campaigning; the work starts when the Lease is held). `stop()` stops them in reverse.
  */
 export class Manager {
-  readonly queue: RateLimitingQueue<string>;
   readonly informer: ResourceInformer;
-  readonly #controller: Controller;
+  readonly #work: ReconcileWork;
+  readonly #elector: LeaderElector | undefined;
   readonly #gateway: PaiflowGateway;
-  readonly observer: Observer;
   readonly #health: HealthServer;
   readonly #kubeConfig: PooledKubeConfig;
   readonly #metricsServer: HealthServer | undefined;
+  readonly #metrics: Metrics | undefined;
+  readonly #group: RunGroup;
   #metricsUrl: string | undefined;
   readonly #options: ManagerOptions;
   #probeUrl: string | undefined;
-  #stopping = false;
+  #graceMs = 0;
+  readonly #failed: Promise<ManagerFailure>;
+  #fail: (failure: ManagerFailure) => void = () => undefined;
 
   constructor(options: ManagerOptions) {
     this.#options = options;
     const { clock, log } = options;
-    // Scrape-time gauges read the informer, built below; they are only read once serving.
+    this.#failed = new Promise((resolve) => (this.#fail = resolve));
+    // Scrape-time gauges read the informer and the work, built below; they are only read once serving.
     const metrics =
       options.metrics === undefined
         ? undefined
@@ -149,13 +156,16 @@ export class Manager {
             version: options.metrics.version,
             maxConcurrentReconciles: options.workers,
             clock,
-            resources: () => this.informer.list(),
+            // Only the replica doing the work reports the state gauges: with leader election every
+            // replica has the cache, and sums over replicas would count each resource twice.
+            resources: () => (this.#work.running ? this.informer.list() : []),
             defaultPollIntervalMs: options.defaultPollIntervalMs,
             minPollIntervalMs: options.minPollIntervalMs,
-            observer: () => this.observer.stats(),
+            observer: () => this.#work.stats(),
             perObjectMetrics: options.metrics.perObjectMetrics,
             ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
           });
+    this.#metrics = metrics;
     const kubeConfig = new PooledKubeConfig({
       source: options.kubeConfig,
       interceptors: metrics === undefined ? [] : [countKubeRequests(metrics.kubeRequest)],
@@ -172,18 +182,6 @@ export class Manager {
       clock,
       ...(options.secretCacheTtlMs !== undefined && { ttlMs: options.secretCacheTtlMs }),
     });
-    this.queue = createRateLimitingQueue<string>({
-      clock,
-      name: CONTROLLER_NAME,
-      // Namespaces take turns: one namespace's flood of work (hundreds of new resources, each an
-      // urgent first poll and a status write) delays another's next reconcile by one item.
-      groupOf: (key) => splitKey(key)[0],
-      ...(metrics !== undefined && { observer: metrics.queue }),
-      rateLimiter: withJitter(
-        new ItemExponentialFailureRateLimiter({ baseDelayMs: 1000, maxDelayMs: 300_000 }),
-        0.1,
-      ),
-    });
     const filter = new ChangeFilter();
     this.informer = new ResourceInformer({
       kubeConfig,
@@ -194,7 +192,7 @@ export class Manager {
       ...options.informer,
       onChange: (type, object) => {
         const key = filter.keyToEnqueue(type, object);
-        if (key !== undefined) this.queue.add(key, { urgent: type !== 'delete' && isUserCaused(object) });
+        if (key !== undefined) this.#work.enqueue(key, type !== 'delete' && isUserCaused(object));
       },
       events: {
         onRestart: (info) => {
@@ -216,70 +214,34 @@ export class Manager {
       ...(options.paiflowNetwork !== undefined && { network: options.paiflowNetwork }),
       ...(metrics !== undefined && { onAttempt: metrics.paiflowAttempt }),
     });
-    this.observer = new Observer({
-      cache: this.informer,
-      gateway: this.#gateway,
-      detail: new DetailPoller({
-        gateway: this.#gateway,
-        secrets,
-        log,
-        resolver: new TargetResolver({
-          secrets,
-          defaultRegion: options.defaultRegion,
-          vpcEndpoints: options.vpcEndpoints,
-          endpointAllowList: options.endpointAllowList,
-          defaultCredentials: options.defaultCredentials,
-          ...(options.defaultCredentialsNamespaces !== undefined && {
-            defaultCredentialsNamespaces: options.defaultCredentialsNamespaces,
-          }),
-        }),
-      }),
+    const events = new EventRecorder({
+      kubeConfig,
       clock,
-      log,
-      defaultIntervalMs: options.defaultPollIntervalMs,
-      minIntervalMs: options.minPollIntervalMs,
-      stalledRetryMs: options.stalledRetryMs,
-      batchSize: options.paiflowBatchSize ?? DEFAULT_BATCH_SIZE,
-      fullRefreshIntervals: options.fullRefreshIntervals ?? DEFAULT_FULL_REFRESH_INTERVALS,
-      syncRefreshIntervalMs: DEFAULT_STATUS_LIMITS.syncRefreshIntervalMs,
-      maxInFlightPerQueue: options.paiflowMaxConcurrent,
-      onObservation: (key, urgent) => this.queue.add(key, { urgent }),
-      ...(metrics !== undefined && { hooks: metrics.observer }),
+      component: 'paiflow-controller',
+      host: options.instance,
     });
-    const reconciler = new PipelineRunNodeReconciler({
-      cache: this.informer,
+    this.#work = new ReconcileWork({
+      options,
+      informer: this.informer,
       api,
-      observations: this.observer,
-      events: new EventRecorder({
-        kubeConfig,
-        clock,
-        component: 'paiflow-controller',
-        host: options.instance,
-      }),
-      clock,
-      stalledRetryMs: options.stalledRetryMs,
-      onEventError: (summary) => {
-        metrics?.handles.eventsFailed.inc();
-        log.warn({ summary }, 'an Event could not be recorded');
-      },
-      ...(metrics !== undefined && {
-        onPoll: (namespace, previous, next) => metrics.polls.recordPoll(namespace, previous, next),
-        onStatusWritten: (namespace, previous, next) =>
-          metrics.completions.recordTransition(namespace, previous, next),
-      }),
+      secrets,
+      gateway: this.#gateway,
+      events,
+      metrics,
+      graceMs: () => this.#graceMs,
     });
-    this.#controller = new Controller({
-      name: CONTROLLER_NAME,
-      queue: this.queue,
-      reconciler,
-      workers: options.workers,
+    this.#elector =
+      options.leaderElection === undefined
+        ? undefined
+        : createLeaderElector({ options: options.leaderElection, kubeConfig, clock, log, events, metrics });
+    this.#group = new RunGroup({
       clock,
-      log,
-      reconcileTimeoutMs: options.reconcileTimeoutMs,
-      observer: combineObservers(metrics?.reconciles, options.observer),
+      onStopTimeout: (name, timeoutMs) =>
+        log.warn({ component: name, timeoutMs }, 'a component did not stop in time; leaving it behind'),
     });
     this.#health = new HealthServer({
       liveness: [{ name: 'ping', check: () => ({ ok: true }) }],
+      // Never leadership: a follower is ready to take over, and a rolling update waits on readiness.
       readiness: [
         {
           name: 'informer-synced',
@@ -329,57 +291,100 @@ export class Manager {
     return this.#metricsUrl === undefined ? undefined : `${this.#metricsUrl}/metrics`;
   }
 
-  async start(): Promise<void> {
-    const { probeAddress, log } = this.#options;
-    if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
-    const metricsAddress = this.#options.metrics?.address;
-    if (this.#metricsServer !== undefined && metricsAddress !== undefined) {
-      const secure = this.#options.metrics?.secure;
-      const tls = secure === undefined ? undefined : await servingCertificate(secure.certificate);
-      this.#metricsUrl = await this.#metricsServer.listen(metricsAddress, tls);
-      if (tls !== undefined) {
-        log.info(
-          { url: this.metricsUrl, selfSigned: tls.selfSigned },
-          'serving metrics over HTTPS to scrapers the API server authenticates and authorizes',
-        );
-      }
-    }
-    log.info(
-      { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
-      'starting: filling the cache',
-    );
-    await this.informer.start();
-    // stop() during the sync releases informer.start(): then there is nothing to start.
-    if (this.#stopping) return;
-    this.observer.start();
-    this.#controller.start();
-    log.info(
-      { resources: this.informer.list().length, workers: this.#options.workers },
-      'cache synced; workers started',
-    );
+  /** The reconcile work's queue (while it runs: leader election off, or this replica leads). */
+  get queue(): RateLimitingQueue<string> {
+    return this.#work.queue;
   }
 
-  /** Stops in reverse order; in-flight reconciles and PAIFlow calls get `graceMs` to finish before they are aborted. */
+  /** The reconcile work's observer (while it runs). */
+  get observer(): Observer {
+    return this.#work.observer;
+  }
+
+  /** True while the reconcile work runs (always once started without leader election). */
+  get working(): boolean {
+    return this.#work.running;
+  }
+
+  /** Settles when the manager stopped by itself: leadership was lost. The caller should exit non-zero. */
+  get failed(): Promise<ManagerFailure> {
+    return this.#failed;
+  }
+
+  /**
+   * Serves probes and metrics, fills the cache, then starts the reconcile work (at once, or under the
+   * elector). Resolves once all are started (under the elector: once campaigning).
+   */
+  async start(): Promise<void> {
+    const { log } = this.#options;
+    await this.#group.start([
+      runnable(
+        'health-server',
+        async () => {
+          const { probeAddress } = this.#options;
+          if (probeAddress !== undefined) this.#probeUrl = await this.#health.listen(probeAddress);
+        },
+        () => this.#health.close(),
+      ),
+      runnable(
+        'metrics-server',
+        () => this.#serveMetrics(),
+        async () => {
+          await this.#metricsServer?.close();
+        },
+      ),
+      runnable(
+        'informer',
+        async () => {
+          log.info(
+            { namespaces: this.#options.namespaces ?? 'all', probe: this.#probeUrl },
+            'starting: filling the cache',
+          );
+          await this.informer.start();
+          log.info({ resources: this.informer.list().length }, 'cache synced');
+        },
+        () => this.informer.stop(),
+      ),
+      this.#elector === undefined
+        ? this.#work
+        : leaderElected({
+            elector: this.#elector,
+            work: this.#work,
+            onResult: (result) => {
+              this.#metrics?.handles.leaderElectionMasterStatus.set(
+                { name: this.#options.leaderElection?.id ?? '' },
+                0,
+              );
+              if (result === 'lost') this.#fail({ reason: 'leader election lost' });
+            },
+          }),
+    ]);
+  }
+
+  async #serveMetrics(): Promise<void> {
+    const { log } = this.#options;
+    const metricsAddress = this.#options.metrics?.address;
+    if (this.#metricsServer === undefined || metricsAddress === undefined) return;
+    const secure = this.#options.metrics?.secure;
+    const tls = secure === undefined ? undefined : await servingCertificate(secure.certificate);
+    this.#metricsUrl = await this.#metricsServer.listen(metricsAddress, tls);
+    if (tls !== undefined) {
+      log.info(
+        { url: this.metricsUrl, selfSigned: tls.selfSigned },
+        'serving metrics over HTTPS to scrapers the API server authenticates and authorizes',
+      );
+    }
+  }
+
+  /**
+   * Stops in reverse order: the reconcile work first (in-flight reconciles and PAIFlow calls get
+   * `graceMs` to finish before they are aborted; then the Lease is released), the cache, the servers.
+   * Each component gets `graceMs` + 5 s at most.
+   */
   async stop(graceMs: number): Promise<void> {
-    this.#stopping = true;
-    // In-flight reconciles and PAIFlow calls share the grace period.
-    await Promise.all([this.#controller.stop(graceMs), this.observer.stop(graceMs)]);
-    await this.informer.stop();
+    this.#graceMs = graceMs;
+    await this.#group.stop(graceMs + STOP_MARGIN_MS);
     await this.#gateway.close();
-    await this.#health.close();
-    await this.#metricsServer?.close();
     await this.#kubeConfig.close();
   }
-}
-
-function combineObservers(...observers: (ControllerObserver | undefined)[]): ControllerObserver {
-  const present = observers.filter((o) => o !== undefined);
-  return {
-    reconciled: (event) => {
-      for (const o of present) o.reconciled?.(event);
-    },
-    activeWorkers: (count) => {
-      for (const o of present) o.activeWorkers?.(count);
-    },
-  };
 }

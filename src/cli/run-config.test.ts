@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import {
   describeConfiguration,
   findFlagConflict,
+  leaderElectionNamespace,
   loadKubeConfig,
   managerOptions,
   proxyFromEnvironment,
@@ -39,6 +40,11 @@ const flags: RunFlags = {
   metricsSecure: true,
   perObjectMetrics: true,
   shutdownTimeout: 20_000,
+  leaderElect: true,
+  leaderElectionId: 'paiflow-controller',
+  leaderElectionLeaseDuration: 15_000,
+  leaderElectionRenewDeadline: 10_000,
+  leaderElectionRetryPeriod: 2_000,
   logLevel: 'info',
   logFormat: 'json',
 };
@@ -98,6 +104,23 @@ test.each([
     },
   },
   {
+    name: 'a renew deadline as long as the lease',
+    input: { leaderElectionRenewDeadline: 15_000 },
+    want: {
+      flags: ['leaderElectionRenewDeadline', 'leaderElectionLeaseDuration'],
+      problem:
+        'the renew deadline (15s) must be shorter than the lease duration (15s), or a leader could still work after the others took over',
+    },
+  },
+  {
+    name: 'a retry period longer than the renew deadline',
+    input: { leaderElectionRetryPeriod: 12_000 },
+    want: {
+      flags: ['leaderElectionRetryPeriod', 'leaderElectionRenewDeadline'],
+      problem: 'the retry period (12s) must be shorter than the renew deadline (10s)',
+    },
+  },
+  {
     name: 'certificate and key',
     input: { metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
     want: undefined,
@@ -121,6 +144,7 @@ test('managerOptions maps every flag to its Manager option', () => {
       registry,
       version: '1.2.3',
       paiflowNetwork: { httpsProxy: 'http://proxy:3128' },
+      leaderElection: { namespace: 'paiflow-system', identity: 'pod-1_abc' },
     }),
   ).toEqual({
     kubeConfig,
@@ -148,6 +172,14 @@ test('managerOptions maps every flag to its Manager option', () => {
     reconcileTimeoutMs: 45_000,
     probeAddress: { host: '0.0.0.0', port: 8081 },
     instance: 'pod-1',
+    leaderElection: {
+      namespace: 'paiflow-system',
+      identity: 'pod-1_abc',
+      id: 'paiflow-controller',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    },
     metrics: {
       registry,
       version: '1.2.3',
@@ -156,6 +188,27 @@ test('managerOptions maps every flag to its Manager option', () => {
       secure: { certificate: undefined },
     },
   });
+});
+
+test.each([
+  { name: 'the flag wins', flag: 'ops', env: { POD_NAMESPACE: 'env-ns' }, file: 'file-ns', want: 'ops' },
+  {
+    name: 'then POD_NAMESPACE',
+    flag: undefined,
+    env: { POD_NAMESPACE: 'env-ns' },
+    file: 'file-ns',
+    want: 'env-ns',
+  },
+  {
+    name: 'then the mount',
+    flag: undefined,
+    env: { POD_NAMESPACE: ' ' },
+    file: 'file-ns\n',
+    want: 'file-ns',
+  },
+  { name: 'else none', flag: undefined, env: {}, file: undefined, want: undefined },
+])('leaderElectionNamespace: $name', ({ flag, env, file, want }) => {
+  expect(leaderElectionNamespace(flag, env, () => file)).toBe(want);
 });
 
 test.each([

@@ -44,6 +44,13 @@ export interface RunFlags {
   metricsKeyFile?: string;
   perObjectMetrics: boolean;
   shutdownTimeout: number;
+  leaderElect: boolean;
+  /** Where the Lease lives; undefined: the pod's namespace (leaderElectionNamespace()). */
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  leaderElectionLeaseDuration: number;
+  leaderElectionRenewDeadline: number;
+  leaderElectionRetryPeriod: number;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
 }
@@ -62,6 +69,8 @@ export interface RunContext {
   version: string;
   /** Proxy (from the environment) and the CA bundle's content (from --paiflow-ca-file). */
   paiflowNetwork: PaiflowNetworkOptions;
+  /** With --leader-elect: the Lease's namespace (resolved) and this process's identity in it. */
+  leaderElection?: { namespace: string; identity: string };
 }
 
 /** Two flags whose values contradict each other, and why; undefined when the flags agree. */
@@ -82,6 +91,18 @@ export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
     return {
       flags: ['metricsCertFile', 'metricsSecure'],
       problem: 'a certificate is only used when metrics are served over HTTPS: drop it or the false',
+    };
+  }
+  if (flags.leaderElectionRenewDeadline >= flags.leaderElectionLeaseDuration) {
+    return {
+      flags: ['leaderElectionRenewDeadline', 'leaderElectionLeaseDuration'],
+      problem: `the renew deadline (${flags.leaderElectionRenewDeadline / 1000}s) must be shorter than the lease duration (${flags.leaderElectionLeaseDuration / 1000}s), or a leader could still work after the others took over`,
+    };
+  }
+  if (flags.leaderElectionRetryPeriod >= flags.leaderElectionRenewDeadline) {
+    return {
+      flags: ['leaderElectionRetryPeriod', 'leaderElectionRenewDeadline'],
+      problem: `the retry period (${flags.leaderElectionRetryPeriod / 1000}s) must be shorter than the renew deadline (${flags.leaderElectionRenewDeadline / 1000}s)`,
     };
   }
   if (flags.minPollInterval > flags.defaultPollInterval) {
@@ -121,6 +142,16 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
     reconcileTimeoutMs: flags.reconcileTimeout,
     probeAddress: flags.probeAddress,
     instance: context.instance,
+    leaderElection:
+      context.leaderElection === undefined
+        ? undefined
+        : {
+            ...context.leaderElection,
+            id: flags.leaderElectionId,
+            leaseDurationMs: flags.leaderElectionLeaseDuration,
+            renewDeadlineMs: flags.leaderElectionRenewDeadline,
+            retryPeriodMs: flags.leaderElectionRetryPeriod,
+          },
     metrics: {
       registry: context.registry,
       version: context.version,
@@ -229,6 +260,7 @@ export function describeConfiguration(
     credentialVariables: string[];
     version: string;
     network: PaiflowNetworkOptions;
+    leaderElectionNamespace?: string | undefined;
   },
 ): Record<string, unknown> {
   return {
@@ -272,6 +304,15 @@ export function describeConfiguration(
     metricsCertificate: flags.metricsCertFile ?? (flags.metricsSecure ? 'self-signed' : 'none'),
     perObjectMetrics: flags.perObjectMetrics,
     shutdownTimeoutMs: flags.shutdownTimeout,
+    leaderElection: flags.leaderElect
+      ? {
+          namespace: extra.leaderElectionNamespace ?? '',
+          id: flags.leaderElectionId,
+          leaseDurationMs: flags.leaderElectionLeaseDuration,
+          renewDeadlineMs: flags.leaderElectionRenewDeadline,
+          retryPeriodMs: flags.leaderElectionRetryPeriod,
+        }
+      : 'off',
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
     instance: extra.instance,
@@ -284,4 +325,23 @@ export function describeConfiguration(
         : flags.defaultCredentialsNamespaces,
     },
   };
+}
+
+/** Where a ServiceAccount token mount says which namespace the pod runs in. */
+export const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * The Lease's namespace: --leader-election-namespace, else the pod's own namespace (POD_NAMESPACE,
+ * else the ServiceAccount mount), as controller-runtime finds it; undefined when none says.
+ */
+export function leaderElectionNamespace(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  readNamespaceFile: () => string | undefined,
+): string | undefined {
+  if (flag !== undefined) return flag;
+  const fromEnv = env.POD_NAMESPACE?.trim();
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const fromFile = readNamespaceFile()?.trim();
+  return fromFile === '' ? undefined : fromFile;
 }

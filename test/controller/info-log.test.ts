@@ -124,5 +124,6 @@ test('info lines: started, succeeded, failed, polling failing once and recovered
   const global = infoLines()
     .filter((l) => l.name === undefined)
     .map((l) => l.msg);
-  expect(global.filter((m) => m === 'cache synced; workers started')).toHaveLength(1);
+  expect(global.filter((m) => m === 'cache synced')).toHaveLength(1);
+  expect(global.filter((m) => m === 'reconcile work started')).toHaveLength(1);
 }, 40_000);

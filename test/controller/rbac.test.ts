@@ -1,4 +1,4 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { systemClock } from '../../src/clock/clock.ts';
 import { EventRecorder } from '../../src/kube/event-recorder.ts';
 import { SecretReader } from '../../src/kube/secret-reader.ts';
@@ -19,9 +19,12 @@ import {
   waitForResource,
   type Environment,
 } from '../support/environment.ts';
+import { LeaderElector, type ElectorEvent } from '../../src/controller/leaderelection/leader-elector.ts';
+import { KubeLeaseStore } from '../../src/kube/lease-store.ts';
 import {
   CONTROLLER_MAY,
   EVERY_USER_MAY,
+  LEADER_ELECTION_MAY,
   permissionLines,
   permissions,
   RECONCILE_MAY,
@@ -38,8 +41,12 @@ const RUN = 'flow-rbac0001';
 const runs = [{ id: RUN, nodes: [{ id: 'node-a', duration: '1m' }] }];
 
 /** deploy/rbac/clusterrole.yaml without `verb` on `resource`. */
-function clusterRoleWithout(resource: string, verb: string): Record<string, unknown> {
-  const role = readManifests('deploy/rbac/clusterrole.yaml')[0]!;
+function clusterRoleWithout(
+  resource: string,
+  verb: string,
+  file = 'deploy/rbac/clusterrole.yaml',
+): Record<string, unknown> {
+  const role = readManifests(file)[0]!;
   const rules = role.rules as { resources: string[]; verbs: string[] }[];
   return {
     ...role,
@@ -69,6 +76,12 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
     await cluster.createNamespace(namespace);
     expect(await permissions(cluster.controllerKubeConfig, namespace)).toEqual(
       [...CONTROLLER_MAY, ...EVERY_USER_MAY].sort(),
+    );
+  });
+
+  test('in its own namespace it may also do what LEADER_ELECTION_MAY lists: its Lease and Events', async () => {
+    expect(await permissions(cluster.controllerKubeConfig, 'paiflow-system')).toEqual(
+      [...new Set([...CONTROLLER_MAY, ...LEADER_ELECTION_MAY, ...EVERY_USER_MAY])].sort(),
     );
   });
 
@@ -191,6 +204,71 @@ describeWithKubeApiServer('the controller under the shipped RBAC, on the real AP
       const refused = await recorder.record(object, event);
       expect(refused).toMatchObject({ ok: false });
       expect(!refused.ok && refused.summary).toMatch(`cannot ${verb} resource "events"`);
+    });
+  });
+
+  describe('without each verb of the leader election Role, the elector fails naming it', () => {
+    const ROLE = 'deploy/rbac/leader-election-role.yaml';
+    afterEach(async () => {
+      await applyManifests(cluster.kubeconfigPath, readManifests(ROLE));
+      await cluster
+        .server!.admin.makeApiClient(CoordinationV1Api)
+        .deleteNamespacedLease({
+          namespace: 'paiflow-system',
+          name: 'paiflow-controller',
+        })
+        .catch(() => undefined);
+    });
+
+    test.each([
+      { verb: 'get', leads: false },
+      { verb: 'create', leads: false },
+      { verb: 'update', leads: true }, // creates the Lease, then cannot renew it
+    ])('$verb leases', async ({ verb, leads }) => {
+      await applyManifests(cluster.kubeconfigPath, [clusterRoleWithout('leases', verb, ROLE)]);
+      await waitFor(
+        async () =>
+          !(await permissions(cluster.controllerKubeConfig, 'paiflow-system')).some((line) =>
+            line.startsWith(`${verb} leases`),
+          ),
+        'the role change to apply',
+      );
+      const failures: string[] = [];
+      let led = false;
+      const elector = new LeaderElector({
+        store: new KubeLeaseStore({
+          kubeConfig: cluster.controllerKubeConfig,
+          namespace: 'paiflow-system',
+          name: 'paiflow-controller',
+        }),
+        identity: `no-${verb}`,
+        clock: systemClock,
+        leaseDurationMs: 1500,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 200,
+        onEvent: (event: ElectorEvent) => {
+          if (event.type === 'acquireFailed' || event.type === 'renewFailed') {
+            failures.push(
+              `${event.type}: ${String((event.error as { body?: unknown }).body ?? event.error)}`,
+            );
+          }
+        },
+      });
+      const cancel = new AbortController();
+      const result = elector.run(cancel.signal, async (signal) => {
+        led = true;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      });
+      await waitFor(() => failures.length > 0, 'a failed Lease request');
+      expect(failures[0]).toMatch(
+        new RegExp(
+          `^${leads ? 'renewFailed' : 'acquireFailed'}: .*cannot ${verb} resource \\\\?"leases\\\\?"`,
+        ),
+      );
+      // Leading, it gives up once the renew deadline passes; campaigning, it goes on until cancelled.
+      if (!leads) cancel.abort();
+      await expect(result).resolves.toBe(leads ? 'lost' : 'cancelled');
+      expect(led).toBe(leads);
     });
   });
 

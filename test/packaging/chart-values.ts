@@ -20,6 +20,7 @@ export const overrides = {
     ],
     egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }, { ports: [{ port: 443, protocol: 'TCP' }] }],
   },
+  leaderElection: { leaseDuration: '30s', renewDeadline: '20s', retryPeriod: '4s' },
   extraArgs: ['--paiflow-timeout=20s'],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
   proxy: { httpsProxy: 'http://proxy.corp.example:3128', noProxy: '.internal' },

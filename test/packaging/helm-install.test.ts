@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import {
   CONTROLLER_MAY,
   EVERY_USER_MAY,
+  LEADER_ELECTION_MAY,
   METRICS_AUTH_MAY,
   permissionsAs,
 } from '../support/controller-permissions.ts';
@@ -56,7 +57,7 @@ interface Target {
 
 /** The kinds a release of the chart makes, as kubectl names them. */
 const RELEASE_KINDS =
-  'deployment,service,serviceaccount,clusterrole,clusterrolebinding,role,rolebinding,networkpolicy';
+  'deployment,service,serviceaccount,clusterrole,clusterrolebinding,role,rolebinding,networkpolicy,poddisruptionbudget';
 
 /** Helm of one major version, and kubectl, against `target()`, reading what is there. */
 function tools(major: string, target: () => Target) {
@@ -123,6 +124,13 @@ async function expectPermissions(target: Target, namespace: string, want: readon
   expect({ namespace, permissions: got }).toEqual({ namespace, permissions: expected });
 }
 
+/** Leader election's objects, in both modes: the Lease Role and its binding, the PodDisruptionBudget. */
+const leaderElectionObjects = [
+  `PodDisruptionBudget/${NAMESPACE}/${RELEASE}`,
+  `Role/${NAMESPACE}/${RELEASE}-leader-election`,
+  `RoleBinding/${NAMESPACE}/${RELEASE}-leader-election`,
+];
+
 const clusterWideObjects = [
   `ClusterRole/<none>/${RELEASE}`,
   `ClusterRole/<none>/${RELEASE}-metrics-auth`,
@@ -131,9 +139,10 @@ const clusterWideObjects = [
   `ClusterRoleBinding/<none>/${RELEASE}-metrics-auth`,
   `Deployment/${NAMESPACE}/${RELEASE}`,
   `NetworkPolicy/${NAMESPACE}/${RELEASE}`,
+  ...leaderElectionObjects,
   `Service/${NAMESPACE}/${RELEASE}-metrics`,
   `ServiceAccount/${NAMESPACE}/${RELEASE}`,
-];
+].sort();
 
 /** Install, upgrade with a changed value, a refused bad value, uninstall: in the cluster-wide mode. */
 function lifecycleTest(major: string, target: () => Target): void {
@@ -216,6 +225,7 @@ describeWithKubeApiServer(
             `ClusterRoleBinding/<none>/${RELEASE}-metrics-auth`,
             `Deployment/${NAMESPACE}/${RELEASE}`,
             `NetworkPolicy/${NAMESPACE}/${RELEASE}`,
+            ...leaderElectionObjects,
             ...watched.flatMap((namespace) => [
               `Role/${namespace}/${RELEASE}`,
               `RoleBinding/${namespace}/${RELEASE}`,
@@ -226,7 +236,10 @@ describeWithKubeApiServer(
           expect(await t.releaseObjects()).toEqual(namespacedObjects);
           for (const namespace of watched) await expectPermissions(target, namespace, CONTROLLER_MAY);
           await expectPermissions(target, elsewhere, METRICS_AUTH_MAY);
-          await expectPermissions(target, NAMESPACE, METRICS_AUTH_MAY);
+          // In its own namespace, also its Lease and the Lease's Event.
+          await expectPermissions(target, NAMESPACE, [
+            ...new Set([...METRICS_AUTH_MAY, ...LEADER_ELECTION_MAY]),
+          ]);
 
           // Upgrading to one namespace fewer takes that namespace's grant away.
           await t.helm(
@@ -268,6 +281,9 @@ describeWithKubeApiServer(
             'service/paiflow-controller-metrics',
             'serviceaccount/paiflow-controller',
             'networkpolicy/paiflow-controller',
+            'poddisruptionbudget/paiflow-controller',
+            'role/paiflow-controller-leader-election',
+            'rolebinding/paiflow-controller-leader-election',
           );
           await t.kubectl(
             'delete',

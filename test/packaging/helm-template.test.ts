@@ -130,9 +130,10 @@ for (const major of HELM_VERSIONS) {
         ...readYaml('deploy/namespaced/role-team-a.yaml'),
         ...readYaml('deploy/namespaced/role-team-b.yaml'),
       ];
-      // The secure-metrics cluster roles stay in this mode too (see deploy/rbac/metrics-*.yaml).
+      // The secure-metrics cluster roles and the Lease Role stay in this mode too (deploy/rbac).
       const rbac = overridden.filter(
-        (o) => /^(Cluster)?Role(Binding)?$/.test(o.kind) && !o.metadata.name.includes('-metrics-'),
+        (o) =>
+          /^(Cluster)?Role(Binding)?$/.test(o.kind) && !/-(metrics-|leader-election)/.test(o.metadata.name),
       );
       expect(keys(rbac)).toEqual(keys(namespaced));
       for (const object of rbac) expect(normalise(object)).toEqual(byKey(namespaced, key(object)));
@@ -156,6 +157,9 @@ for (const major of HELM_VERSIONS) {
           { name: 'PAIFLOW_LOG_LEVEL', value: 'debug' },
           { name: 'PAIFLOW_LOG_FORMAT', value: 'json' },
           { name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES', value: 'team-a' },
+          { name: 'PAIFLOW_LEADER_ELECTION_LEASE_DURATION', value: '30s' },
+          { name: 'PAIFLOW_LEADER_ELECTION_RENEW_DEADLINE', value: '20s' },
+          { name: 'PAIFLOW_LEADER_ELECTION_RETRY_PERIOD', value: '4s' },
           { name: 'NODE_OPTIONS', value: '--max-old-space-size=384' },
           { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' },
           { name: 'NO_PROXY', value: '.internal' },
@@ -287,14 +291,38 @@ for (const major of HELM_VERSIONS) {
         field: /prometheusRule[./]alerts[./]PaiflowAPIThrottled[./]threshold/,
       },
       { set: 'controller.labelSelector=a in (', field: /controller[./]labelSelector/ },
-      { set: 'replicaCount=2', field: /replicaCount/ },
       { set: 'credentials.defaultNamespaces={*,team-a}', field: /credentials[./]defaultNamespaces/ },
       { set: 'credentials.defaultNamespaces={Team_A}', field: /credentials[./]defaultNamespaces/ },
+      { set: 'leaderElection.leaseDuration=15x', field: /leaderElection[./]leaseDuration/ },
     ])('refuses --set $set, naming the field', async ({ set, field }) => {
       const result = await runTool(helm, ['template', 'x', chart, '--set', set], home);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain("values don't meet the specifications of the schema");
       expect(result.stderr).toMatch(field);
+    });
+
+    it('leaderElection.enabled=false: one Recreate replica, no Lease Role nor variables; two replicas refused', async () => {
+      const single = objectsOf(
+        await ok(
+          helm,
+          ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1'],
+          home,
+        ),
+      );
+      const spec = single.find((o) => o.kind === 'Deployment')?.spec as {
+        replicas: number;
+        strategy: unknown;
+      };
+      expect(spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+      expect(single.filter((o) => o.metadata.name.endsWith('-leader-election'))).toEqual([]);
+      expect(container(single).env?.filter((e) => /LEADER|POD_NAMESPACE/.test(e.name))).toEqual([]);
+      const refused = await runTool(
+        helm,
+        ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=2'],
+        home,
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('replicaCount above 1 needs leaderElection.enabled');
     });
 
     it('works as a dependency of an umbrella chart that has global values', async () => {

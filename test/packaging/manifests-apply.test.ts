@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import {
   CONTROLLER_MAY,
   EVERY_USER_MAY,
+  LEADER_ELECTION_MAY,
   METRICS_AUTH_MAY,
   permissions,
 } from '../support/controller-permissions.ts';
@@ -235,7 +236,10 @@ describeWithKubeApiServer(
         async () => (await permissions(controller.kubeConfig, elsewhere)).join() === onlyMetrics.join(),
         'the cluster-wide grant to be gone',
       );
-      expect(await permissions(controller.kubeConfig, 'paiflow-system')).toEqual(onlyMetrics);
+      // Its own namespace adds the leader election Lease and its Event.
+      expect(await permissions(controller.kubeConfig, 'paiflow-system')).toEqual(
+        [...new Set([...onlyMetrics, ...LEADER_ELECTION_MAY])].sort(),
+      );
       for (const namespace of TEAM_NAMESPACES) {
         expect(await permissions(controller.kubeConfig, namespace)).toEqual(
           [...CONTROLLER_MAY, ...EVERY_USER_MAY].sort(),

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { permissionLines, RECONCILE_MAY, type PolicyRule } from '../support/controller-permissions.ts';
+import {
+  LEADER_ELECTION_MAY,
+  permissionLines,
+  RECONCILE_MAY,
+  type PolicyRule,
+} from '../support/controller-permissions.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
 import { namespacedInstall as namespacedInstallIn, render as renderIn } from './kustomize.ts';
 
@@ -39,21 +44,32 @@ interface Container {
 }
 interface PodSpec {
   serviceAccountName?: string;
+  topologySpreadConstraints?: {
+    topologyKey: string;
+    labelSelector: { matchLabels: Record<string, string> };
+  }[];
   securityContext?: Record<string, unknown>;
   containers: Container[];
 }
 
 function deployment(objects: KubeObject[]): {
   replicas: unknown;
+  strategy: unknown;
   pod: PodSpec;
   labels: Record<string, string>;
 } {
   const [found] = find(objects, 'Deployment');
   const spec = found?.spec as {
     replicas: unknown;
+    strategy: unknown;
     template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
   };
-  return { replicas: spec.replicas, pod: spec.template.spec, labels: spec.template.metadata.labels };
+  return {
+    replicas: spec.replicas,
+    strategy: spec.strategy,
+    pod: spec.template.spec,
+    labels: spec.template.metadata.labels,
+  };
 }
 
 afterAll(() => {
@@ -101,9 +117,28 @@ describe.each([
     });
   });
 
-  it('runs one controller under the restricted pod security standard', () => {
-    const { replicas, pod, labels } = deployment(objects);
-    expect(replicas).toBe(1);
+  it('runs two replicas under leader election, rolled out one at a time, spread, under the restricted pod security standard', () => {
+    const { replicas, pod, labels, strategy } = deployment(objects);
+    expect(replicas).toBe(2);
+    expect(strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(pod.containers[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PAIFLOW_LEADER_ELECT', value: 'true' },
+        { name: 'PAIFLOW_LEADER_ELECTION_ID', value: 'paiflow-controller' },
+      ]),
+    );
+    expect(pod.topologySpreadConstraints?.map((c) => c.topologyKey)).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    for (const constraint of pod.topologySpreadConstraints ?? []) {
+      expect(labels).toMatchObject(constraint.labelSelector.matchLabels);
+    }
+    const [budget] = find(objects, 'PodDisruptionBudget');
+    expect(budget?.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: expect.any(Object) } });
+    expect(labels).toMatchObject(
+      (budget?.spec as { selector: { matchLabels: object } }).selector.matchLabels,
+    );
     expect(labels['app.kubernetes.io/name']).toBe('paiflow-controller');
     expect(pod.serviceAccountName).toBe('paiflow-controller');
     expect(pod.securityContext).toMatchObject({
@@ -181,7 +216,10 @@ describe.each([
     for (const role of roles) {
       const metrics = rulesOf[role.metadata.name];
       if (metrics !== undefined) expect(role.rules).toEqual(metrics);
-      else expect(permissionLines(role.rules as PolicyRule[])).toEqual([...RECONCILE_MAY].sort());
+      else if (role.metadata.name === 'paiflow-controller-leader-election') {
+        expect(role.metadata.namespace).toBe('paiflow-system');
+        expect(permissionLines(role.rules as PolicyRule[])).toEqual([...LEADER_ELECTION_MAY].sort());
+      } else expect(permissionLines(role.rules as PolicyRule[])).toEqual([...RECONCILE_MAY].sort());
     }
     const bindings = [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')];
     // The metrics reader role is for Prometheus to bind; every other role is the controller's.
@@ -228,7 +266,7 @@ describe('RBAC scope and --namespaces per mode', () => {
           'ClusterRoleBinding/paiflow-controller',
           'ClusterRoleBinding/paiflow-controller-metrics-auth',
         ],
-        roleNamespaces: [],
+        roleNamespaces: ['paiflow-system'],
         args: ['run'],
       },
     },
@@ -242,7 +280,7 @@ describe('RBAC scope and --namespaces per mode', () => {
           'ClusterRole/paiflow-controller-metrics-reader',
           'ClusterRoleBinding/paiflow-controller-metrics-auth',
         ],
-        roleNamespaces: ['team-a', 'team-b'],
+        roleNamespaces: ['paiflow-system', 'team-a', 'team-b'],
         args: ['run', '--namespaces=team-a,team-b'],
       },
     },

@@ -4,7 +4,7 @@ import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
  * What the controller's ServiceAccount may do in a namespace it watches, as `verb resource[.group]`:
  * THE list, proven against the real API server by test/controller/rbac.test.ts and checked against
  * every rendered Role by test/packaging/manifests.test.ts. When RBAC changes (Leases for leader
- * election, ...), change deploy/rbac, deploy/namespaced, the chart's rules and this list together.
+ * election: LEADER_ELECTION_MAY), change deploy/rbac, deploy/namespaced, the chart's rules and these lists together.
  */
 export const CONTROLLER_MAY: readonly string[] = [
   // ClusterRole (or, namespaced, Role) paiflow-controller: reconciling.
@@ -18,6 +18,19 @@ export const CONTROLLER_MAY: readonly string[] = [
   // ClusterRole paiflow-controller-metrics-auth (both modes): secure metrics.
   'create tokenreviews.authentication.k8s.io',
   'create subjectaccessreviews.authorization.k8s.io',
+];
+
+/**
+ * What the ServiceAccount may do in its own namespace (paiflow-system) on top, through the Role
+ * paiflow-controller-leader-election: the Lease (update on its own Lease only) and its Event.
+ */
+export const LEADER_ELECTION_MAY: readonly string[] = [
+  'get leases.coordination.k8s.io',
+  'create leases.coordination.k8s.io',
+  'update leases.coordination.k8s.io/paiflow-controller',
+  'create events',
+  'get events',
+  'patch events',
 ];
 
 /** The lines of CONTROLLER_MAY that the role named `paiflow-controller` grants. */

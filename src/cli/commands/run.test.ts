@@ -276,6 +276,12 @@ test('--help lists every flag with its environment variable', async () => {
     ['--reconcile-timeout <duration>', 'PAIFLOW_RECONCILE_TIMEOUT'],
     ['--probe-address <host:port>', 'PAIFLOW_PROBE_ADDRESS'],
     ['--shutdown-timeout <duration>', 'PAIFLOW_SHUTDOWN_TIMEOUT'],
+    ['--leader-elect [boolean]', 'PAIFLOW_LEADER_ELECT'],
+    ['--leader-election-namespace <namespace>', 'PAIFLOW_LEADER_ELECTION_NAMESPACE'],
+    ['--leader-election-id <name>', 'PAIFLOW_LEADER_ELECTION_ID'],
+    ['--leader-election-lease-duration <duration>', 'PAIFLOW_LEADER_ELECTION_LEASE_DURATION'],
+    ['--leader-election-renew-deadline <duration>', 'PAIFLOW_LEADER_ELECTION_RENEW_DEADLINE'],
+    ['--leader-election-retry-period <duration>', 'PAIFLOW_LEADER_ELECTION_RETRY_PERIOD'],
     ['--log-level <level>', 'PAIFLOW_LOG_LEVEL'],
     ['--log-format <format>', 'PAIFLOW_LOG_FORMAT'],
   ];
@@ -366,6 +372,21 @@ test.each<BadValue>([
     args: ['--kubeconfig', '$KUBECONFIG'],
     env: { PAIFLOW_LABEL_SELECTOR: 'tier=ml,=x' },
     want: "option '--label-selector <selector>' value 'tier=ml,=x' from env 'PAIFLOW_LABEL_SELECTOR' is invalid",
+  },
+  {
+    name: '--leader-elect outside a pod, without a namespace',
+    args: ['--kubeconfig', '$KUBECONFIG', '--leader-elect'],
+    want: "option '--leader-elect' needs the Lease's namespace: set option '--leader-election-namespace <namespace>'",
+  },
+  {
+    name: 'a renew deadline as long as the lease duration',
+    args: ['--leader-election-renew-deadline', '15s'],
+    want: "options '--leader-election-renew-deadline <duration>' and '--leader-election-lease-duration <duration>' conflict",
+  },
+  {
+    name: 'a Lease name that is not a DNS subdomain',
+    args: ['--leader-election-id', 'Paiflow_Controller'],
+    want: "option '--leader-election-id <name>' argument 'Paiflow_Controller' is invalid",
   },
   {
     name: 'probe address in use',

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -35,6 +37,16 @@ const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 function checkNamespaceName(name: string): void {
   if (!NAMESPACE_NAME.test(name)) {
     throw new Error(`expected namespace names such as team-a (lower-case DNS labels), got "${name}"`);
+  }
+}
+
+const LEASE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+function checkLeaseName(name: string): void {
+  if (!LEASE_NAME.test(name)) {
+    throw new Error(
+      `expected a Lease name such as paiflow-controller (a lower-case DNS subdomain), got "${name}"`,
+    );
   }
 }
 
@@ -76,7 +88,12 @@ directly.
 
 Events are reported from host $POD_NAME (default: the host name). Probes: GET /healthz, /readyz (ready
 once the PipelineRunNode cache has synced) on --probe-address. SIGTERM or SIGINT stops gracefully
-within --shutdown-timeout and exits 0; a second signal exits 1 at once.`;
+within --shutdown-timeout and exits 0; a second signal exits 1 at once.
+
+Leader election (--leader-elect): every replica fills its cache and is ready; only the holder of the
+Lease --leader-election-id polls PAIFlow and writes status and Events. On SIGTERM the leader stops
+its work, then releases the Lease (the next replica takes over within about a retry period). A
+leader that cannot renew within --leader-election-renew-deadline stops its work at once and exits 1.`;
 
 /**
  * `paiflow-controller run`: the controller. Every flag has an environment variable
@@ -261,6 +278,49 @@ export function runCommand(): Command {
         .argParser(parseDuration)
         .default(30_000, '30s'),
     )
+    .addOption(
+      option(
+        '--leader-elect [boolean]',
+        'run the work (polling PAIFlow, writing status and Events) only while holding a Lease, so that several replicas can run and one works; the others take over when it stops',
+      )
+        .argParser(parseBoolean)
+        .default(false),
+    )
+    .addOption(
+      option(
+        '--leader-election-namespace <namespace>',
+        "namespace of the leader election Lease (default: the pod's namespace, from POD_NAMESPACE or the service account mount)",
+      ).argParser(checkedBy(checkNamespaceName)),
+    )
+    .addOption(
+      option('--leader-election-id <name>', 'name of the leader election Lease')
+        .argParser(checkedBy(checkLeaseName))
+        .default('paiflow-controller'),
+    )
+    .addOption(
+      option(
+        '--leader-election-lease-duration <duration>',
+        'how long the others wait, after they last saw the Lease renewed, before taking it over',
+      )
+        .argParser(positiveDuration)
+        .default(15_000, '15s'),
+    )
+    .addOption(
+      option(
+        '--leader-election-renew-deadline <duration>',
+        'the leader stops working (and exits 1) when it could not renew the Lease for this long; less than the lease duration',
+      )
+        .argParser(positiveDuration)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      option(
+        '--leader-election-retry-period <duration>',
+        'how often to try to take or renew the Lease; less than the renew deadline',
+      )
+        .argParser(positiveDuration)
+        .default(2_000, '2s'),
+    )
     .addOption(logLevelOption('PAIFLOW_LOG_LEVEL'))
     .addOption(
       option('--log-format <format>', 'json: one object per line; text: for terminals')
@@ -292,6 +352,14 @@ export function runCommand(): Command {
       }
       const extraCaPem =
         flags.paiflowCaFile === undefined ? undefined : await readCaFile(command, flags.paiflowCaFile);
+      const leaseNamespace = config.leaderElectionNamespace(flags.leaderElectionNamespace, process.env, () =>
+        readNamespaceFile(config.SERVICE_ACCOUNT_NAMESPACE_FILE),
+      );
+      if (flags.leaderElect && leaseNamespace === undefined) {
+        command.error(
+          "error: option '--leader-elect' needs the Lease's namespace: set option '--leader-election-namespace <namespace>' (or POD_NAMESPACE); none was found in the service account mount.",
+        );
+      }
       const paiflowNetwork = {
         ...config.proxyFromEnvironment(process.env),
         ...(extraCaPem !== undefined && { extraCaPem }),
@@ -318,6 +386,7 @@ export function runCommand(): Command {
             credentialVariables,
             version: packageVersion(),
             network: paiflowNetwork,
+            leaderElectionNamespace: leaseNamespace,
           }),
           'paiflow-controller starting',
         );
@@ -331,6 +400,11 @@ export function runCommand(): Command {
             registry: new Registry(),
             version: packageVersion(),
             paiflowNetwork,
+            ...(flags.leaderElect &&
+              leaseNamespace !== undefined && {
+                // A process, not a pod: a restarted container must not pass for the old leader.
+                leaderElection: { namespace: leaseNamespace, identity: `${instance}_${randomUUID()}` },
+              }),
           }),
         );
         await runUntilSignal(command, flags, manager, log);
@@ -370,14 +444,36 @@ async function runUntilSignal(
     }
     throw error;
   }
-  const signal = await stopping;
-  log.info({ signal, graceMs: flags.shutdownTimeout }, 'stopping: finishing in-flight reconciles');
+  const ended = await Promise.race([
+    stopping.then((signal) => ({ signal })),
+    manager.failed.then((failure) => ({ failure })),
+  ]);
+  if ('failure' in ended) {
+    // The reconcile work has already stopped: another replica may lead. Exit so the pod restarts
+    // clean (a new identity, a fresh cache), as client-go's controllers do.
+    log.error({ reason: ended.failure.reason }, 'stopping: exiting 1 so that the pod restarts');
+    await manager.stop(0);
+    process.exit(1);
+  }
+  log.info(
+    { signal: ended.signal, graceMs: flags.shutdownTimeout },
+    'stopping: finishing in-flight reconciles',
+  );
   void shutdownSignal().then((again) => {
     log.error({ signal: again }, 'second signal during shutdown: exiting at once');
     process.exit(1);
   });
   await manager.stop(flags.shutdownTimeout);
   log.info('stopped');
+}
+
+/** The service account mount's namespace file, or undefined outside a pod. */
+function readNamespaceFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The --paiflow-ca-file bundle, checked; a missing or invalid file exits naming the flag. */

@@ -5,7 +5,12 @@ import {
   type LeaseStore,
   type StoredLease,
 } from '../../kube/lease-store.ts';
-import { LeaderElector, type ElectionResult, type ElectorEvent } from './leader-elector.ts';
+import {
+  LeaderElector,
+  LeadershipLostError,
+  type ElectionResult,
+  type ElectorEvent,
+} from './leader-elector.ts';
 
 /**
  * An in-memory Lease with the API server's optimistic concurrency: create of an existing Lease and
@@ -190,8 +195,9 @@ test('renewals that never answer: leadership is given up within the renew deadli
   await advance(clock, RETRY + RENEW + 1_000);
   await expect(a.result).resolves.toBe('lost');
   expect(a.leaderSignal()?.aborted).toBe(true);
-  // The last successful renewal was at hungAt; the next attempt starts one retry period later.
-  expect(lostAt! - hungAt).toBeLessThanOrEqual(RETRY + RENEW);
+  // The last successful renewal was at hungAt: the renew deadline counts from there.
+  expect(lostAt! - hungAt).toBeLessThanOrEqual(RENEW);
+  expect(a.leaderSignal()?.reason).toBeInstanceOf(LeadershipLostError);
   // One attempt times out after renewDeadline - retryPeriod; the deadline passes before another ends.
   expect(a.events).toEqual(['acquired', 'renewFailed', 'lost']);
 });
@@ -203,11 +209,13 @@ test('a Lease taken over by someone else (as with kubectl): the old leader stops
   await settle();
   store.put(heldBy('intruder', clock.now(), 7));
   const takenAt = clock.now();
+  let lostAt: number | undefined;
+  void a.result.then(() => (lostAt = clock.now()));
   await advance(clock, RETRY + RENEW + 1_000);
   await expect(a.result).resolves.toBe('lost');
   expect(a.leaderSignal()?.aborted).toBe(true);
   expect(store.lease?.record.holderIdentity).toBe('intruder'); // never overwritten while valid
-  expect(clock.now() - takenAt).toBeLessThanOrEqual(RETRY + RENEW + 1_000);
+  expect(lostAt! - takenAt).toBeLessThanOrEqual(RENEW);
 });
 
 test('two candidates racing for a released Lease: exactly one wins, the other loses the write (409) and waits', async () => {
@@ -236,4 +244,47 @@ test('refuses durations client-go refuses', () => {
     'expected leaseDuration > renewDeadline > retryPeriod > 0',
   );
   expect(() => new LeaderElector({ ...base, identity: '' })).toThrow('non-empty identity');
+});
+
+test('a renewal answered later than renewDeadline - retryPeriod counts as failed, even if it was written', async () => {
+  const clock = new FakeClock({ now: 1_000_000 });
+  const store = new MemoryLease();
+  const a = candidate(store, clock, 'pod-a');
+  await settle();
+  expect(a.leading()).toBe(true);
+  // Every answer now comes 100 ms after the per-request budget (8 s): the writes land, unheard.
+  const slow = (call: () => Promise<StoredLease | undefined>): Promise<StoredLease | undefined> =>
+    new Promise((resolve, reject) => {
+      clock.setTimer(
+        () => {
+          call().then(resolve, reject);
+        },
+        RENEW - RETRY + 100,
+      );
+    });
+  const get = store.get.bind(store);
+  store.get = () => slow(get);
+  const lastRenewal = clock.now();
+  let lostAt: number | undefined;
+  void a.result.then(() => (lostAt = clock.now()));
+  await advance(clock, RETRY + RENEW);
+  await expect(a.result).resolves.toBe('lost');
+  expect(lostAt! - lastRenewal).toBeLessThanOrEqual(RENEW);
+  expect(a.events).toEqual(['acquired', 'renewFailed', 'lost']);
+});
+
+test('a renewal losing a write race (409, the record changed since read) does not keep leadership', async () => {
+  const clock = new FakeClock({ now: 1_000_000 });
+  const store = new MemoryLease();
+  const a = candidate(store, clock, 'pod-a');
+  await settle();
+  // Between each read and write, another writer bumps the resourceVersion: every update conflicts.
+  const update = store.update.bind(store);
+  store.update = (record, resourceVersion) => {
+    store.put(store.lease!.record);
+    return update(record, resourceVersion);
+  };
+  await advance(clock, RETRY + RENEW);
+  await expect(a.result).resolves.toBe('lost');
+  expect(a.events).toEqual(['acquired', 'lost']);
 });

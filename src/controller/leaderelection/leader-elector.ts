@@ -27,6 +27,8 @@ export interface LeaderElectorOptions {
 export type ElectorEvent =
   | { type: 'acquired' }
   | { type: 'renewFailed'; error: unknown }
+  /** Reading or writing the Lease failed (not a lost race) while campaigning. */
+  | { type: 'acquireFailed'; error: unknown }
   | { type: 'lost'; reason: string }
   | { type: 'released' }
   /** Another replica is seen holding the Lease. */
@@ -43,6 +45,11 @@ export type ElectionResult =
 
 const JITTER_FACTOR = 1.2;
 
+/** The reason of a leader's signal when leadership was lost (not cancelled): its work stops at once. */
+export class LeadershipLostError extends Error {
+  override readonly name = 'LeadershipLostError';
+}
+
 /**
  * Lease-based leader election with client-go's semantics (`tools/leaderelection`):
  *
@@ -51,7 +58,10 @@ const JITTER_FACTOR = 1.2;
  *   the holder's timestamps, so clock skew between replicas cannot shorten a lease.
  * - Writes are optimistic (the resourceVersion read); losing a race (409) is a failed attempt.
  * - The leader renews every `retryPeriod`; each attempt gives up after `renewDeadline - retryPeriod`;
- *   when no renewal succeeds for `renewDeadline` it stops leading at once (aborts the leader's signal).
+ *   when no renewal succeeds within `renewDeadline` of the last successful one it stops leading at
+ *   once (aborts the leader's signal with a LeadershipLostError). client-go counts the deadline from
+ *   the start of the failing attempt, one retry period later; counting from the last success keeps
+ *   the old leader's work stopped before `leaseDuration` runs out for the others, whatever happens.
  * - Cancelled while leading, it first waits for the leader's work to end, then releases the Lease
  *   (empty holder, 1 s duration), so the next replica takes over within about one retry period.
  *
@@ -110,7 +120,7 @@ export class LeaderElector {
       .then(() => lead(leadership.signal))
       .catch(() => undefined);
     const lost = await this.#renewUntilLost(leadership.signal);
-    leadership.abort(new Error('leadership lost'));
+    leadership.abort(new LeadershipLostError(lost ?? 'leadership lost'));
     signal.removeEventListener('abort', onCancel);
     await work;
     this.#leading = false;
@@ -126,8 +136,8 @@ export class LeaderElector {
   async #renewUntilLost(signal: AbortSignal): Promise<string | undefined> {
     const { retryPeriodMs, renewDeadlineMs } = this.#o;
     for (;;) {
-      if (!(await this.#sleep(retryPeriodMs, signal))) return undefined;
       const deadline = this.#o.clock.now() + renewDeadlineMs;
+      if (!(await this.#sleep(retryPeriodMs, signal))) return undefined;
       for (;;) {
         if (await this.#attempt(signal, deadline)) break;
         if (signal.aborted) return undefined;
@@ -151,7 +161,7 @@ export class LeaderElector {
     try {
       return await this.#withTimeout(this.#tryAcquireOrRenew(), budget);
     } catch (error) {
-      if (this.#leading) this.#o.onEvent?.({ type: 'renewFailed', error });
+      this.#o.onEvent?.({ type: this.#leading ? 'renewFailed' : 'acquireFailed', error });
       return false;
     }
   }

@@ -53,8 +53,11 @@ export interface MetricsOptions {
   defaultPollIntervalMs: number;
   /** The controller's poll interval floor: part of the stale threshold. */
   minPollIntervalMs: number;
-  /** The observer's figures, read at scrape time (absent: its gauges have no sample). */
-  observer?: () => ObserverStats;
+  /**
+   * The observer's figures, read at scrape time (absent, or undefined while this replica does not
+   * lead: its gauges have no sample).
+   */
+  observer?: () => ObserverStats | undefined;
   /** Also export the per-object `paiflow_pipelinerunnode_*` series. @default false */
   perObjectMetrics?: boolean;
   /** Namespaces whose per-namespace counters are created at zero at once; others on first sight. @default [] */
@@ -90,6 +93,8 @@ export interface MetricHandles {
   watchRestarts: Counter;
   /** Count with `.inc()` when the API refuses a Kubernetes Event. */
   eventsFailed: Counter;
+  /** 1 while this replica holds the leader election Lease `name`, else 0 (controller-runtime's name). */
+  leaderElectionMasterStatus: Gauge<'name'>;
   /** Creates the namespace's counters and histograms at zero; only the first call per namespace does anything. */
   initNamespace(namespace: string): void;
 }
@@ -241,6 +246,12 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
       name: 'workqueue_retries_total',
       help: 'Total number of retries handled by workqueue',
       labelNames: ['name', 'controller'],
+      registers,
+    }),
+    leaderElectionMasterStatus: new Gauge({
+      name: 'leader_election_master_status',
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
+      labelNames: ['name'],
       registers,
     }),
     restClientRequests: new Counter({
@@ -411,6 +422,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
         help,
         registers,
         collect() {
+          this.reset();
           const stats = options.observer?.();
           if (stats !== undefined) this.set(pick(stats));
         },

@@ -4,6 +4,7 @@ import { configMaps } from './configmaps.ts';
 import { deployments } from './deployments.ts';
 import { networkPolicies } from './networkpolicies.ts';
 import type { PermissiveKind } from './permissive-kind.ts';
+import { podDisruptionBudgets } from './poddisruptionbudgets.ts';
 import { roleBindings } from './rolebindings.ts';
 import { roles } from './roles.ts';
 import { serviceAccounts } from './serviceaccounts.ts';
@@ -16,6 +17,7 @@ export const permissiveKinds: PermissiveKind[] = [
   services,
   deployments,
   networkPolicies,
+  podDisruptionBudgets,
   clusterRoleBindings,
   clusterRoles,
   roleBindings,

@@ -1,0 +1,441 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api, CoreV1Api, V1MicroTime } from '@kubernetes/client-node';
+import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
+import {
+  collect,
+  exitCode,
+  freePort,
+  startCli,
+  type Child,
+} from '../../src/cli/commands/child-process.test-helper.ts';
+import { PaiflowSimulator, validateScenario } from '../../src/sandbox/paiflow-sim/index.ts';
+import { applyManifests, startKubeApiServerCluster, type Cluster } from '../support/cluster.ts';
+import { KubeApiProxy, writeProxiedKubeconfig } from '../support/kube-api-proxy.ts';
+import { describeWithKubeApiServer, START_TIMEOUT_MS, type Credentials } from '../support/kube-apiserver.ts';
+import { runKubectl } from '../support/kubectl-run.ts';
+import { waitFor } from '../support/wait.ts';
+
+// The acceptance of leader election (docs/architecture.md, "Lifecycle and leader election"): real
+// controller processes (`paiflow-controller run --leader-elect`) against the real kube-apiserver and
+// the PAIFlow simulator, 300 resources kept busy (polled every 2 s) throughout.
+//
+// Each replica has its own PAIFlow AccessKey (the simulator counts calls per key) and reaches the API
+// server through its own loopback proxy (which records its requests, and can be cut). Every write
+// (status, Events) a replica makes must fall within one of its own terms as leader, which its log
+// tells (from "became leader" to "reconcile work stopped"). Durations are short: lease 3 s, renew
+// deadline 2 s, retry period 0.5 s.
+
+const LEASE_MS = 3000;
+const RENEW_MS = 2000;
+const RETRY_MS = 500;
+// client-go's jitter: a candidate retries within retryPeriod * (1 + 1.2).
+const JITTERED_RETRY_MS = RETRY_MS * 2.2;
+// Time for a process on this shared, loaded machine to notice and log (not a protocol figure).
+const SLACK_MS = 1000;
+const NAMESPACE = 'ha';
+const TEST_TIMEOUT_MS = 120_000;
+const LEASE = { namespace: 'paiflow-system', name: 'paiflow-controller' };
+const RUNS = 3;
+const NODES_PER_RUN = 100;
+
+const runId = (r: number): string => `flow-ha${String(r).padStart(6, '0')}`;
+const nodeId = (n: number): string => `node-${String(n).padStart(3, '0')}`;
+const accessKey = (i: number) => ({
+  accessKeyId: `LTAI-replica-${i}`,
+  accessKeySecret: `secret-of-replica-${i}`,
+});
+
+interface Replica {
+  name: string;
+  accessKeyId: string;
+  proxy: KubeApiProxy;
+  child: Child;
+  exited: Promise<number | null>;
+  readyz: string;
+  stderr: () => string;
+  /** The parsed JSON log lines so far. */
+  log(): { time: number; msg: string; [key: string]: unknown }[];
+}
+
+let cluster: Cluster;
+let controller: Credentials;
+let caPem: string;
+let sim: PaiflowSimulator;
+let paiflowUrl: string;
+let dir: string;
+const replicas: Replica[] = [];
+
+/** The first time `replica` logged `msg` (after `since`), or undefined. */
+function loggedAt(replica: Replica, msg: string, since = 0): number | undefined {
+  return replica.log().find((line) => line.msg === msg && line.time >= since)?.time;
+}
+
+async function startReplica(): Promise<Replica> {
+  const i = replicas.length;
+  const name = `replica-${i}`;
+  const proxy = new KubeApiProxy({ server: cluster.server!.url, caPem });
+  const kubeconfig = join(dir, `kubeconfig-${i}`);
+  writeProxiedKubeconfig(kubeconfig, await proxy.listen(), controller.kubeConfig);
+  const key = accessKey(i);
+  const probePort = await freePort();
+  const child = startCli(
+    [
+      'run',
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect',
+      `--leader-election-namespace=${LEASE.namespace}`,
+      `--leader-election-lease-duration=${LEASE_MS}ms`,
+      `--leader-election-renew-deadline=${RENEW_MS}ms`,
+      `--leader-election-retry-period=${RETRY_MS}ms`,
+      `--namespaces=${NAMESPACE}`,
+      '--default-poll-interval=2s',
+      '--min-poll-interval=1s',
+      '--paiflow-qps=200',
+      '--paiflow-burst=200',
+      '--default-region=cn-hangzhou',
+      '--endpoint-allow-list=http://127.0.0.1:*',
+      `--probe-address=127.0.0.1:${probePort}`,
+      `--metrics-address=127.0.0.1:${await freePort()}`,
+      '--metrics-secure=false',
+      '--shutdown-timeout=5s',
+    ],
+    {
+      POD_NAME: name,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+    },
+  );
+  collect(child.stdout);
+  // The controller logs to stderr, one JSON object per line.
+  const stderr = collect(child.stderr);
+  const replica: Replica = {
+    name,
+    accessKeyId: key.accessKeyId,
+    proxy,
+    child,
+    exited: exitCode(child),
+    readyz: `http://127.0.0.1:${probePort}/readyz`,
+    stderr,
+    log: () =>
+      stderr()
+        .split('\n')
+        .slice(0, -1) // the last line may not be complete yet
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { time: number; msg: string }),
+  };
+  replicas.push(replica);
+  return replica;
+}
+
+/** What each replica said last, for a failure's message. */
+function lastWords(): string {
+  return replicas
+    .map((r) => {
+      const lines = r
+        .log()
+        .slice(-6)
+        .map((l) => JSON.stringify(l).slice(0, 400));
+      return `${r.name}:\n  ${lines.join('\n  ')}`;
+    })
+    .join('\n');
+}
+
+/** waitFor, failing with what the replicas said last. */
+async function waitOn<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  try {
+    return await waitFor(check, what, timeoutMs);
+  } catch (error) {
+    const lease = await holder();
+    throw new Error(`${(error as Error).message}\nLease holder: ${lease}\n${lastWords()}`, { cause: error });
+  }
+}
+
+async function holder(): Promise<string> {
+  const lease = await cluster
+    .server!.admin.makeApiClient(CoordinationV1Api)
+    .readNamespacedLease(LEASE)
+    .catch(() => undefined);
+  return lease?.spec?.holderIdentity ?? '';
+}
+
+/** The replica holding the Lease, once one (other than those in `not`) does. */
+async function leader(not: Replica[] = []): Promise<Replica> {
+  let found: Replica | undefined;
+  await waitOn(
+    async () => {
+      const name = (await holder()).split('_')[0];
+      found = replicas.find((r) => r.name === name && !not.includes(r));
+      return found !== undefined && loggedAt(found, 'reconcile work started') !== undefined;
+    },
+    'a leader',
+    30_000,
+  );
+  return found!;
+}
+
+async function resources(): Promise<PipelineRunNode[]> {
+  const list = await cluster.list({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    namespace: NAMESPACE,
+  });
+  return list as unknown as PipelineRunNode[];
+}
+
+async function allInPhase(phase: string, timeoutMs = 60_000): Promise<void> {
+  await waitOn(
+    async () => (await resources()).filter((r) => r.status?.phase === phase).length === RUNS * NODES_PER_RUN,
+    `every resource in phase ${phase}`,
+    timeoutMs,
+  );
+}
+
+const paiflowCalls = (replica: Replica): number => sim.counts().byAccessKey[replica.accessKeyId] ?? 0;
+const WRITE = /^(PUT|PATCH|POST|DELETE)$/;
+const RECONCILE_WRITE = /\/(pipelinerunnodes\/[^/?]+\/status|events)\b/;
+const writes = (replica: Replica) =>
+  replica.proxy.requests.filter((r) => WRITE.test(r.method) && RECONCILE_WRITE.test(r.path));
+
+/** From the replica's log: when it became leader and when its work stopped (or it died). */
+function terms(replica: Replica, diedAt?: number): [number, number][] {
+  const log = replica.log();
+  const starts = log.filter((l) => l.msg === 'leader election: became leader').map((l) => l.time);
+  const stops = log.filter((l) => l.msg === 'reconcile work stopped').map((l) => l.time);
+  return starts.map((start, i) => [start, stops[i] ?? diedAt ?? Infinity]);
+}
+
+const killedAt = new Map<Replica, number>();
+
+/** When the replica last sent a Lease update (a renewal, while it leads). */
+const lastLeaseUpdate = (replica: Replica): number =>
+  Math.max(
+    ...replica.proxy.requests
+      .filter((r) => r.method === 'PUT' && r.path.includes('/leases/'))
+      .map((r) => r.at),
+  );
+
+describeWithKubeApiServer('3 controller replicas under leader election, on the real API server', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'paiflow-replicas-'));
+    cluster = await startKubeApiServerCluster('cluster-wide');
+    controller = await cluster.server!.serviceAccount('paiflow-system', 'paiflow-controller');
+    const ca = cluster.server!.admin.getCurrentCluster()?.caData ?? '';
+    caPem = Buffer.from(ca, 'base64').toString('utf8');
+    sim = new PaiflowSimulator({
+      accessKeys: Array.from({ length: 8 }, (_, i) => accessKey(i)),
+      scenario: validateScenario({
+        settings: { readyToSchedule: '1s', starting: '1s' },
+        runs: Array.from({ length: RUNS }, (_, r) => ({
+          id: runId(r),
+          nodes: Array.from({ length: NODES_PER_RUN }, (_, n) => ({ id: nodeId(n), duration: '1h' })),
+        })),
+      }),
+      clock: { kind: 'manual' },
+    });
+    paiflowUrl = await sim.listen();
+    sim.setTime(60_000); // every node Running
+    await cluster.createNamespace(NAMESPACE);
+    await applyManifests(
+      cluster.kubeconfigPath,
+      Array.from({ length: RUNS * NODES_PER_RUN }, (_, i) => ({
+        apiVersion: 'paiflow.dev/v1alpha1',
+        kind: 'PipelineRunNode',
+        metadata: { name: `node-${i}`, namespace: NAMESPACE },
+        spec: {
+          endpoint: paiflowUrl,
+          pipelineRunId: runId(Math.floor(i / NODES_PER_RUN)),
+          nodeId: nodeId(i % NODES_PER_RUN),
+        },
+      })),
+    );
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const replica of replicas) {
+      replica.child.kill('SIGKILL');
+      await replica.exited;
+      await replica.proxy.close();
+    }
+    await sim.close();
+    await cluster.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, TEST_TIMEOUT_MS);
+
+  test(
+    'one leader polls PAIFlow and writes status; the others only watch, and are ready',
+    async () => {
+      for (let i = 0; i < 3; i++) await startReplica();
+      await allInPhase('Running');
+      const first = await leader();
+      const followers = replicas.filter((r) => r !== first);
+      // Another round of polls and writes, counted.
+      const before = paiflowCalls(first);
+      await waitFor(() => paiflowCalls(first) > before + 10, 'the leader to keep polling', 20_000);
+      console.log(
+        `one leader, 300 resources: PAIFlow calls ${replicas.map((r) => `${r.name}=${paiflowCalls(r)}`).join(' ')};` +
+          ` status and Event writes ${replicas.map((r) => `${r.name}=${writes(r).length}`).join(' ')}`,
+      );
+      expect(writes(first).length).toBeGreaterThanOrEqual(RUNS * NODES_PER_RUN);
+      for (const follower of followers) {
+        expect({
+          follower: follower.name,
+          calls: paiflowCalls(follower),
+          writes: writes(follower).length,
+        }).toEqual({ follower: follower.name, calls: 0, writes: 0 });
+        // Ready without leading: /readyz depends on the cache only.
+        expect((await fetch(follower.readyz)).status).toBe(200);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'SIGTERM of the leader under load: exit 0, Lease released, the next leader polls within 3 s',
+    async () => {
+      const old = await leader();
+      const signalled = Date.now();
+      old.child.kill('SIGTERM');
+      expect(await old.exited).toBe(0);
+      const exited = Date.now();
+      killedAt.set(old, exited);
+      expect(loggedAt(old, 'leader election: Lease released')).toBeDefined();
+      // Released only once the work had stopped.
+      expect(loggedAt(old, 'reconcile work stopped')!).toBeLessThanOrEqual(
+        loggedAt(old, 'leader election: Lease released')!,
+      );
+      const next = await leader([old]);
+      const callsBefore = paiflowCalls(next);
+      let firstPoll: number | undefined;
+      await waitFor(
+        () => {
+          if (paiflowCalls(next) > callsBefore || firstPoll !== undefined) firstPoll ??= Date.now();
+          return firstPoll !== undefined;
+        },
+        'the next leader to poll',
+        10_000,
+      );
+      const tookOver = loggedAt(next, 'leader election: became leader', signalled)!;
+      console.log(
+        `SIGTERM handover: old leader exited ${exited - signalled} ms after SIGTERM; ${next.name} led ${tookOver - exited} ms` +
+          ` after that exit and polled by ${firstPoll! - exited} ms`,
+      );
+      expect(firstPoll! - exited).toBeLessThanOrEqual(3000);
+      await startReplica(); // back to 3
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'the Lease taken over through kubectl: the old leader stops writing within the renew deadline, exits 1',
+    async () => {
+      const old = await leader();
+      const now = new V1MicroTime(Date.now()).toISOString();
+      const patched = await runKubectl(
+        [
+          'patch',
+          'lease',
+          LEASE.name,
+          '-n',
+          LEASE.namespace,
+          '--type=merge',
+          '-p',
+          JSON.stringify({ spec: { holderIdentity: 'intruder', renewTime: now, leaseDurationSeconds: 3 } }),
+        ],
+        { kubeconfig: cluster.kubeconfigPath },
+      );
+      expect(patched).toMatchObject({ code: 0 });
+      const takenAt = Date.now();
+      // Its renewals stop succeeding at the kubectl write: the last one it sent before is the last success.
+      const lastRenewal = lastLeaseUpdate(old);
+      expect(await old.exited).toBe(1);
+      killedAt.set(old, Date.now());
+      const stopping = loggedAt(old, 'reconcile work stopping', takenAt - 1000)!;
+      const stopped = loggedAt(old, 'reconcile work stopped', takenAt - 1000)!;
+      const lastWrite = Math.max(...writes(old).map((w) => w.at));
+      console.log(
+        `Lease taken by kubectl: ${old.name} stopped its work ${stopped - takenAt} ms after kubectl returned,` +
+          ` ${stopped - lastRenewal} ms after its last renewal request (told to stop at ${stopping - lastRenewal} ms; renew deadline ${RENEW_MS} ms);` +
+          ` last status/Event write ${lastWrite - takenAt} ms after kubectl returned; exited 1`,
+      );
+      expect(stopping - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
+      expect(stopped - takenAt).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
+      expect(lastWrite - takenAt).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
+      await leader([old]);
+      await startReplica();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'the API unreachable past the renew deadline: the leader stops its work and exits 1',
+    async () => {
+      const old = await leader();
+      const lastRenewal = lastLeaseUpdate(old);
+      old.proxy.cut();
+      const cutAt = Date.now();
+      expect(await old.exited).toBe(1);
+      killedAt.set(old, Date.now());
+      const stopping = loggedAt(old, 'reconcile work stopping', cutAt - 1000)!;
+      const stopped = loggedAt(old, 'reconcile work stopped', cutAt - 1000)!;
+      console.log(
+        `API cut: ${old.name} stopped its work ${stopped - cutAt} ms after the cut, ${stopped - lastRenewal} ms after its last renewal request (told to stop at ${stopping - lastRenewal} ms; renew deadline ${RENEW_MS} ms), exited 1`,
+      );
+      expect(stopping - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
+      expect(stopped - lastRenewal).toBeLessThanOrEqual(RENEW_MS + SLACK_MS);
+      await leader([old]);
+      await startReplica();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'kill -9 of the leader: another takes over within lease duration + retry period; all converge, no Event twice',
+    async () => {
+      const old = await leader();
+      old.child.kill('SIGKILL');
+      const killed = Date.now();
+      await old.exited;
+      killedAt.set(old, killed);
+      const next = await leader([old]);
+      const tookOver = loggedAt(next, 'leader election: became leader', killed)! - killed;
+      console.log(
+        `kill -9 takeover: ${tookOver} ms (lease ${LEASE_MS} ms + retry ${RETRY_MS} ms = ${LEASE_MS + RETRY_MS} ms;` +
+          ` with client-go's jitter on both the observation and the attempt, at most ${LEASE_MS + 2 * JITTERED_RETRY_MS} ms)`,
+      );
+      expect(tookOver).toBeLessThanOrEqual(LEASE_MS + 2 * JITTERED_RETRY_MS + SLACK_MS);
+
+      sim.setTime(2 * 3_600_000); // every node finished
+      await allInPhase('Succeeded', 90_000);
+
+      // Every status or Event write of every replica fell within one of its own terms as leader.
+      for (const replica of replicas) {
+        const own = terms(replica, killedAt.get(replica));
+        const outside = writes(replica).filter((w) => !own.some(([from, to]) => w.at >= from && w.at <= to));
+        expect({ replica: replica.name, outside }).toEqual({ replica: replica.name, outside: [] });
+      }
+      // No Event recorded twice: one Event per resource and reason, counted once.
+      const events = await cluster
+        .server!.admin.makeApiClient(CoreV1Api)
+        .listNamespacedEvent({ namespace: NAMESPACE });
+      const perKey = new Map<string, number>();
+      for (const event of events.items) {
+        const key = `${event.involvedObject.name ?? ''}/${event.reason ?? ''}`;
+        perKey.set(key, (perKey.get(key) ?? 0) + (event.count ?? 1));
+      }
+      const twice = [...perKey].filter(([, count]) => count > 1);
+      console.log(
+        `Events: ${events.items.length} for ${perKey.size} (resource, reason) pairs; recorded more than once: ${twice.length}`,
+      );
+      expect(twice).toEqual([]);
+      const succeeded = [...perKey.keys()].filter((key) => key.endsWith('/Succeeded'));
+      expect(succeeded).toHaveLength(RUNS * NODES_PER_RUN);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
