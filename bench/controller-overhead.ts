@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/util/duration.ts';
 import { BenchChild } from './child-process.ts';
 import { compileBench } from './compiled.ts';
+import { shippedNodeOptions } from './shipped-node-options.ts';
 import { stepsOf } from './fixture.ts';
 import type { Design, PhaseConfig, PhaseError, PhaseResult, WindowStart } from './phase.ts';
 import type { ChangeRequest, ChangeResult, SimulatorsReady } from './simulators.ts';
@@ -35,9 +36,8 @@ const USAGE = `usage: npm run bench -- [options]
   --paiflow-burst N     controller's PAIFlow burst (default 1000)
   --max-concurrent N    controller's PAIFlow requests in flight (default 16)
   --warmup-timeout D    give up when the first poll of all takes longer (default 5m)
-  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), as a container
-                        memory limit or NODE_OPTIONS would (default: none, V8 sizes the heap from the
-                        machine's memory)
+  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), after the
+                        image's NODE_OPTIONS (the Dockerfile's, which the controller always runs with)
   --sources             run the controller from the .ts sources (default: compiled with tsc as
                         \`npm run build\` compiles the image's, which is what ships)
   --json                also print the raw results as JSON
@@ -77,7 +77,7 @@ interface Parsed {
   config: Options;
   changeFraction: number;
   designs: Design[];
-  /** Extra node options of the controller process. */
+  /** Extra node options of the controller process: the image's (Dockerfile ENTRYPOINT), then ours. */
   nodeOptions: string[];
   sources: boolean;
   json: boolean;
@@ -121,10 +121,12 @@ function parseOptions(): Parsed {
     },
     changeFraction: fraction(values['change-fraction']),
     designs: designs(values.designs),
-    nodeOptions:
-      values['max-old-space-size'] === undefined
+    nodeOptions: [
+      ...shippedNodeOptions(),
+      ...(values['max-old-space-size'] === undefined
         ? []
-        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`],
+        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`]),
+    ],
     sources: values.sources,
     json: values.json,
   };
