@@ -14,10 +14,18 @@ export class BenchChild {
   #exitCode: number | null | undefined;
   #wake: (() => void) | undefined;
 
-  /** `script` is a file name in bench/; `nodeOptions` are added to this process's own. */
-  constructor(script: string, args: readonly string[], nodeOptions: readonly string[] = []) {
+  /**
+   * `script` is a file name in `directory` (bench/ by default: a compiled copy of it is another);
+   * `nodeOptions` are added to this process's own.
+   */
+  constructor(
+    script: string,
+    args: readonly string[],
+    nodeOptions: readonly string[] = [],
+    directory: URL = new URL('./', import.meta.url),
+  ) {
     this.#name = script;
-    this.#child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
+    this.#child = fork(fileURLToPath(new URL(script, directory)), args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [...process.execArgv, ...nodeOptions],
     });

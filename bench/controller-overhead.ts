@@ -6,7 +6,7 @@
  *   npm run bench -- [--resources 1000] [--poll-interval 30s] [--duration 3 intervals]
  *                    [--change-fraction 0.005] [--designs observer,naive] [--workers 4]
  *                    [--paiflow-qps 1000] [--paiflow-burst 1000] [--max-concurrent 16]
- *                    [--warmup-timeout 5m] [--json]
+ *                    [--warmup-timeout 5m] [--max-old-space-size M] [--sources] [--json]
  *
  * For each design, fresh processes, so each one's CPU time and memory are its own: one runs kube-sim
  * and the PAIFlow simulator (simulators.ts), which also changes PAI during the window and times each
@@ -16,6 +16,8 @@
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/util/duration.ts';
 import { BenchChild } from './child-process.ts';
+import { compileBench } from './compiled.ts';
+import { shippedNodeOptions } from './shipped-node-options.ts';
 import { stepsOf } from './fixture.ts';
 import type { Design, PhaseConfig, PhaseError, PhaseResult, WindowStart } from './phase.ts';
 import type { ChangeRequest, ChangeResult, SimulatorsReady } from './simulators.ts';
@@ -34,9 +36,10 @@ const USAGE = `usage: npm run bench -- [options]
   --paiflow-burst N     controller's PAIFlow burst (default 1000)
   --max-concurrent N    controller's PAIFlow requests in flight (default 16)
   --warmup-timeout D    give up when the first poll of all takes longer (default 5m)
-  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), as a container
-                        memory limit or NODE_OPTIONS would (default: none, V8 sizes the heap from the
-                        machine's memory)
+  --max-old-space-size M  run the controller with node --max-old-space-size=M (MiB), after the
+                        image's NODE_OPTIONS (the Dockerfile's, which the controller always runs with)
+  --sources             run the controller from the .ts sources (default: compiled with tsc as
+                        \`npm run build\` compiles the image's, which is what ships)
   --json                also print the raw results as JSON
 `;
 
@@ -74,8 +77,9 @@ interface Parsed {
   config: Options;
   changeFraction: number;
   designs: Design[];
-  /** Extra node options of the controller process. */
+  /** Extra node options of the controller process: the image's (Dockerfile ENTRYPOINT), then ours. */
   nodeOptions: string[];
+  sources: boolean;
   json: boolean;
 }
 
@@ -93,6 +97,7 @@ function parseOptions(): Parsed {
       'max-concurrent': { type: 'string', default: '16' },
       'warmup-timeout': { type: 'string', default: '5m' },
       'max-old-space-size': { type: 'string' },
+      sources: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -116,10 +121,13 @@ function parseOptions(): Parsed {
     },
     changeFraction: fraction(values['change-fraction']),
     designs: designs(values.designs),
-    nodeOptions:
-      values['max-old-space-size'] === undefined
+    nodeOptions: [
+      ...shippedNodeOptions(),
+      ...(values['max-old-space-size'] === undefined
         ? []
-        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`],
+        : [`--max-old-space-size=${positiveInteger('max-old-space-size', values['max-old-space-size'])}`]),
+    ],
+    sources: values.sources,
     json: values.json,
   };
 }
@@ -133,6 +141,7 @@ async function measure(
   design: Design,
   changes: number,
   nodeOptions: readonly string[],
+  controllerDirectory: URL | undefined,
 ): Promise<SideResult> {
   const simulators = new BenchChild('simulators.ts', [
     String(options.resources),
@@ -151,9 +160,10 @@ async function measure(
     process.stderr.write(`measuring the ${design} design (${options.resources} resources)…\n`);
     // --expose-gc: for the live-heap figure, taken after the window (see PhaseResult.liveHeapBytes).
     const controller = new BenchChild(
-      'controller-phase.ts',
+      controllerDirectory === undefined ? 'controller-phase.ts' : 'controller-phase.js',
       [JSON.stringify(config)],
       ['--expose-gc', ...nodeOptions],
+      controllerDirectory,
     );
     try {
       const started = (await controller.message(config.warmupTimeoutMs + config.pollIntervalMs + 60_000)) as
@@ -180,13 +190,15 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const { config, changeFraction, designs: chosen, nodeOptions, json } = parseOptions();
+  const { config, changeFraction, designs: chosen, nodeOptions, sources, json } = parseOptions();
+  const controllerDirectory = sources ? undefined : compileBench();
   const changes = Math.round(
     (changeFraction * stepsOf(config.resources).length * config.durationMs) / config.pollIntervalMs,
   );
   const sides: SideResult[] = [];
-  for (const design of chosen) sides.push(await measure(config, design, changes, nodeOptions));
-  process.stdout.write(formatReport({ config, changeFraction, changes, nodeOptions, sides }));
+  for (const design of chosen)
+    sides.push(await measure(config, design, changes, nodeOptions, controllerDirectory));
+  process.stdout.write(formatReport({ config, changeFraction, changes, nodeOptions, sources, sides }));
   if (json) process.stdout.write(`${JSON.stringify({ config, changeFraction, sides }, null, 2)}\n`);
 }
 

@@ -132,6 +132,8 @@ export function formatReport(input: {
   changeFraction: number;
   changes: number;
   nodeOptions: readonly string[];
+  /** The controller ran from the .ts sources rather than compiled. */
+  sources: boolean;
   sides: readonly SideResult[];
 }): string {
   const config = input.config as PhaseConfig;
@@ -178,7 +180,8 @@ export function formatReport(input: {
       `${config.pollIntervalMs / 1000} s, window ${config.durationMs / 1000} s after warm-up; ` +
       `${input.changes} steps finished during the window (${input.changeFraction} of the steps per interval)`,
     `  controller: ${config.workers} workers, PAIFlow qps ${config.paiflowQps}, burst ${config.paiflowBurst}, ` +
-      `max in flight ${config.paiflowMaxConcurrent}; node options: ${input.nodeOptions.join(' ') || 'none'}`,
+      `max in flight ${config.paiflowMaxConcurrent}; node options: ${input.nodeOptions.join(' ') || 'none'}; ` +
+      (input.sources ? 'from the .ts sources' : 'compiled as the build compiles it'),
     `  node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} cores; 1-minute load ` +
       `average at the end of each window: ${all.map(({ side }) => fixed(side.phase.loadAverage, 2)).join(', ')}`,
     '',

@@ -24,10 +24,18 @@ export class PipelineRunNodeApi {
   /**
    * Lists every resource (in one namespace, or all), page by page so a large cluster never sends one
    * huge response. All pages share the first page's snapshot resourceVersion, from which a watch starts.
+   * `keep` maps each item as its page arrives, so what it drops (an informer's transform) is never
+   * held for the whole list.
    */
   async list(
-    options: { namespace?: string; labelSelector?: string; pageSize?: number } = {},
+    options: {
+      namespace?: string;
+      labelSelector?: string;
+      pageSize?: number;
+      keep?: (item: PipelineRunNode) => PipelineRunNode;
+    } = {},
   ): Promise<PipelineRunNodeList> {
+    const keep = options.keep ?? ((item: PipelineRunNode) => item);
     const items: PipelineRunNode[] = [];
     let resourceVersion: string | undefined;
     let next: string | undefined;
@@ -45,7 +53,7 @@ export class PipelineRunNodeApi {
           ? await this.#api.listClusterCustomObject(common)
           : await this.#api.listNamespacedCustomObject({ ...common, namespace: options.namespace })
       ) as { items?: PipelineRunNode[]; metadata?: { resourceVersion?: string; continue?: string } };
-      items.push(...(page.items ?? []));
+      for (const item of page.items ?? []) items.push(keep(item));
       resourceVersion ??= page.metadata?.resourceVersion;
       next = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (next !== undefined);

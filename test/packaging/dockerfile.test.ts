@@ -108,6 +108,19 @@ describe('Dockerfile', () => {
     expect(keywordArgs('CMD')).toEqual(['["run"]']);
     expect(keywordArgs('EXPOSE')).toEqual(['8080 8081']);
   });
+
+  it("sizes V8's heap for the memory limit of deploy/ and the chart (512Mi)", () => {
+    // docs/benchmarks.md, "Memory": without these, 10,000 resources peak above 400 MiB RSS.
+    const env = runtimeInstructions
+      .filter((i) => i.getKeyword() === 'ENV')
+      .map((i) => i.getArgumentsContent());
+    expect(env).toContain('NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=160"');
+    const limits = [
+      readFileSync(new URL('deploy/deployment.yaml', root), 'utf8'),
+      readFileSync(new URL('charts/paiflow-controller/values.yaml', root), 'utf8'),
+    ].map((text) => /limits:\s*\n\s*memory: (\S+)/.exec(text)?.[1]);
+    expect(limits).toEqual(['512Mi', '512Mi']);
+  });
 });
 
 describe('.dockerignore', () => {

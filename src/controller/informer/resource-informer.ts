@@ -156,6 +156,7 @@ export class ResourceInformer {
         result = await api.list({
           ...(namespace !== undefined && { namespace }),
           ...(labelSelector !== undefined && { labelSelector }),
+          keep: (item) => slimResource(item) as PipelineRunNode,
         });
       } catch (error) {
         throw epoch === watch.epoch ? error : new StaleWorkError();
@@ -163,7 +164,6 @@ export class ResourceInformer {
       // A list that hung past a restart must not overwrite the cache, nor start a second watch.
       if (epoch !== watch.epoch) throw new StaleWorkError();
       this.#alive(watch);
-      result.items = result.items.map((item) => slimResource(item) as PipelineRunNode);
       return result as unknown as KubernetesListObject<KubernetesObject>;
     };
     // ListWatch waits this long before re-watching after a watch ended without any event.
