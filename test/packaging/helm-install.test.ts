@@ -70,6 +70,9 @@ function tools(major: string, target: () => Target) {
   return {
     helm: (...args: string[]): Promise<string> => ok(helm, args, home, kubeconfig()),
     helmResult: (...args: string[]) => runTool(helm, args, home, kubeconfig()),
+    /** `helm upgrade` of the release with these flags, expected to succeed. */
+    upgrade: (...flags: string[]): Promise<string> =>
+      ok(helm, ['upgrade', RELEASE, chart, '-n', NAMESPACE, ...flags], home, kubeconfig()),
     kubectl,
     /** `Kind/namespace/name` of every object labelled as the release's. */
     releaseObjects: async (): Promise<string[]> =>
@@ -162,7 +165,7 @@ function lifecycleTest(major: string, target: () => Target): void {
     await t.kubectl('get', 'crd', 'pipelinerunnodes.paiflow.dev');
     await expectPermissions(target(), elsewhere, CONTROLLER_MAY);
 
-    await t.helm('upgrade', RELEASE, chart, '-n', NAMESPACE, '--set', 'controller.logLevel=debug');
+    await t.upgrade('--set', 'controller.logLevel=debug');
     expect(await t.controllerEnv()).toContainEqual({ name: 'PAIFLOW_LOG_LEVEL', value: 'debug' });
     const history = JSON.parse(await t.helm('history', RELEASE, '-n', NAMESPACE, '-o', 'json')) as {
       revision: number;
@@ -247,15 +250,7 @@ describeWithKubeApiServer(
           ]);
 
           // Upgrading to one namespace fewer takes that namespace's grant away.
-          await t.helm(
-            'upgrade',
-            RELEASE,
-            chart,
-            '-n',
-            NAMESPACE,
-            '--set',
-            `watchNamespaces={${watched[0]}}`,
-          );
+          await t.upgrade('--set', `watchNamespaces={${watched[0]}}`);
           expect(await t.releaseObjects()).toEqual(
             namespacedObjects.filter((o) => !o.includes(`/${watched[1]}/`)),
           );
@@ -291,17 +286,7 @@ describeWithKubeApiServer(
           await t.helm('install', RELEASE, chart, '-n', NAMESPACE, '--create-namespace');
           await leaderElection();
 
-          await t.helm(
-            'upgrade',
-            RELEASE,
-            chart,
-            '-n',
-            NAMESPACE,
-            '--set',
-            'sharding.enabled=true',
-            '--set',
-            'replicaCount=3',
-          );
+          await t.upgrade('--set', 'sharding.enabled=true', '--set', 'replicaCount=3');
           expect(await t.releaseObjects()).toEqual(
             clusterWideObjects.map((o) => o.replace(/-leader-election$/, '-shard-ring')).sort(),
           );
@@ -331,7 +316,7 @@ describeWithKubeApiServer(
           expect(await t.releaseSecrets()).toHaveLength(2);
 
           // (Without a value, `helm upgrade` would reuse the last ones: sharding.enabled=false says it.)
-          await t.helm('upgrade', RELEASE, chart, '-n', NAMESPACE, '--set', 'sharding.enabled=false');
+          await t.upgrade('--set', 'sharding.enabled=false');
           expect(await t.replicas()).toBe(2);
           await leaderElection();
 

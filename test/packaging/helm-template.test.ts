@@ -76,6 +76,22 @@ for (const major of HELM_VERSIONS) {
     const helm = helmFound.path ?? 'helm-missing'; // never run: describeWithTools skips or fails first
     const home = join(work, `helm-${major}`);
     const overridesFile = join(work, 'overrides.yaml');
+    /** `helm template x` of the chart with these --set values. */
+    const templateX = (values: string[]): string[] => [
+      'template',
+      'x',
+      chart,
+      ...values.flatMap((value) => ['--set', value]),
+    ];
+    /** Its objects; fails the test when Helm fails. */
+    const rendered = async (...values: string[]): Promise<KubeObject[]> =>
+      objectsOf(await ok(helm, templateX(values), home));
+    /** Expects Helm to refuse the values; resolves with its stderr. */
+    const refusal = async (...values: string[]): Promise<string> => {
+      const result = await runTool(helm, templateX(values), home);
+      expect({ values, refused: result.code !== 0 }).toEqual({ values, refused: true });
+      return result.stderr;
+    };
     let defaults: KubeObject[];
     let overridden: KubeObject[];
     let deploy: KubeObject[];
@@ -187,22 +203,10 @@ for (const major of HELM_VERSIONS) {
     });
 
     it('sharding.enabled with leaderElection.enabled=true is refused, naming both; with false it shards', async () => {
-      const both = await runTool(
-        helm,
-        ['template', 'x', chart, '--set', 'sharding.enabled=true', '--set', 'leaderElection.enabled=true'],
-        home,
-      );
-      expect(both.code).not.toBe(0);
-      expect(both.stderr).toContain(
+      expect(await refusal('sharding.enabled=true', 'leaderElection.enabled=true')).toContain(
         'sharding.enabled and leaderElection.enabled are both true: sharding replaces leader election',
       );
-      const off = objectsOf(
-        await ok(
-          helm,
-          ['template', 'x', chart, '--set', 'sharding.enabled=true', '--set', 'leaderElection.enabled=false'],
-          home,
-        ),
-      );
+      const off = await rendered('sharding.enabled=true', 'leaderElection.enabled=false');
       expect(off.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
         'x-paiflow-controller-shard-ring',
       ]);
@@ -288,9 +292,7 @@ for (const major of HELM_VERSIONS) {
     it('the controller’s own credentials serve no namespace by default; ["*"] restores all', async () => {
       // No value is the empty string (as the API server stores it): the variable is set, to nothing.
       expect(container(defaults).env).toContainEqual({ name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES' });
-      const all = objectsOf(
-        await ok(helm, ['template', 'x', chart, '--set', 'credentials.defaultNamespaces={*}'], home),
-      );
+      const all = await rendered('credentials.defaultNamespaces={*}');
       expect(container(all).env).toContainEqual({
         name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES',
         value: '*',
@@ -312,9 +314,7 @@ for (const major of HELM_VERSIONS) {
         ],
         egress: overrides.networkPolicy.egress,
       });
-      const off = objectsOf(
-        await ok(helm, ['template', 'x', chart, '--set', 'networkPolicy.enabled=false'], home),
-      );
+      const off = await rendered('networkPolicy.enabled=false');
       expect(off.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
     });
 
@@ -388,20 +388,13 @@ for (const major of HELM_VERSIONS) {
       { set: 'leaderElection.leaseDuration=15x', field: /leaderElection[./]leaseDuration/ },
       { set: 'sharding.enabled=yes', field: /sharding[./]enabled/ },
     ])('refuses --set $set, naming the field', async ({ set, field }) => {
-      const result = await runTool(helm, ['template', 'x', chart, '--set', set], home);
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain("values don't meet the specifications of the schema");
-      expect(result.stderr).toMatch(field);
+      const stderr = await refusal(set);
+      expect(stderr).toContain("values don't meet the specifications of the schema");
+      expect(stderr).toMatch(field);
     });
 
     it('leaderElection.enabled=false: one Recreate replica, no Lease Role nor variables; two replicas refused', async () => {
-      const single = objectsOf(
-        await ok(
-          helm,
-          ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1'],
-          home,
-        ),
-      );
+      const single = await rendered('leaderElection.enabled=false', 'replicaCount=1');
       const spec = single.find((o) => o.kind === 'Deployment')?.spec as {
         replicas: number;
         strategy: unknown;
@@ -409,13 +402,7 @@ for (const major of HELM_VERSIONS) {
       expect(spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
       expect(single.filter((o) => o.metadata.name.endsWith('-leader-election'))).toEqual([]);
       expect(container(single).env?.filter((e) => /LEADER|POD_NAMESPACE/.test(e.name))).toEqual([]);
-      const refused = await runTool(
-        helm,
-        ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=2'],
-        home,
-      );
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toContain(
+      expect(await refusal('leaderElection.enabled=false', 'replicaCount=2')).toContain(
         'replicaCount above 1 needs leaderElection.enabled or sharding.enabled',
       );
     });
