@@ -9,6 +9,7 @@ import {
   LEADER_ELECTION_MAY,
   METRICS_AUTH_MAY,
   permissionsAs,
+  SHARD_RING_MAY,
 } from '../support/controller-permissions.ts';
 import {
   describeWithKubeApiServer,
@@ -24,7 +25,8 @@ import { chart, ok, runTool } from './helm.ts';
 /**
  * `helm install`, `helm upgrade` (changing a value) and `helm uninstall` of the chart with the real
  * Helm 3 and 4, against the real kube-apiserver (one per file) in the chart's cluster-wide and
- * namespaced modes: the objects appear and change, a bad value is refused without a new revision,
+ * namespaced modes, and from leader election to sharding and back: the objects appear and change, a
+ * bad value is refused without a new revision,
  * RBAC then grants the controller's ServiceAccount exactly what it needs (nothing once uninstalled),
  * and uninstalling leaves no release Secret and none of the release's objects (Helm keeps the CRD
  * of crds/ on purpose). Also against kube-sim, which serves `sandbox`, with Helm 4: `helm uninstall`
@@ -68,6 +70,9 @@ function tools(major: string, target: () => Target) {
   return {
     helm: (...args: string[]): Promise<string> => ok(helm, args, home, kubeconfig()),
     helmResult: (...args: string[]) => runTool(helm, args, home, kubeconfig()),
+    /** `helm upgrade` of the release with these flags, expected to succeed. */
+    upgrade: (...flags: string[]): Promise<string> =>
+      ok(helm, ['upgrade', RELEASE, chart, '-n', NAMESPACE, ...flags], home, kubeconfig()),
     kubectl,
     /** `Kind/namespace/name` of every object labelled as the release's. */
     releaseObjects: async (): Promise<string[]> =>
@@ -93,6 +98,9 @@ function tools(major: string, target: () => Target) {
         .split('\n')
         .filter((line) => line !== '')
         .sort(),
+    /** The Deployment's replicas. */
+    replicas: async (): Promise<number> =>
+      Number(await kubectl('get', 'deployment', RELEASE, '-n', NAMESPACE, '-o', 'jsonpath={.spec.replicas}')),
     controllerEnv: async (): Promise<EnvVar[]> =>
       JSON.parse(
         await kubectl(
@@ -157,7 +165,7 @@ function lifecycleTest(major: string, target: () => Target): void {
     await t.kubectl('get', 'crd', 'pipelinerunnodes.paiflow.dev');
     await expectPermissions(target(), elsewhere, CONTROLLER_MAY);
 
-    await t.helm('upgrade', RELEASE, chart, '-n', NAMESPACE, '--set', 'controller.logLevel=debug');
+    await t.upgrade('--set', 'controller.logLevel=debug');
     expect(await t.controllerEnv()).toContainEqual({ name: 'PAIFLOW_LOG_LEVEL', value: 'debug' });
     const history = JSON.parse(await t.helm('history', RELEASE, '-n', NAMESPACE, '-o', 'json')) as {
       revision: number;
@@ -242,15 +250,7 @@ describeWithKubeApiServer(
           ]);
 
           // Upgrading to one namespace fewer takes that namespace's grant away.
-          await t.helm(
-            'upgrade',
-            RELEASE,
-            chart,
-            '-n',
-            NAMESPACE,
-            '--set',
-            `watchNamespaces={${watched[0]}}`,
-          );
+          await t.upgrade('--set', `watchNamespaces={${watched[0]}}`);
           expect(await t.releaseObjects()).toEqual(
             namespacedObjects.filter((o) => !o.includes(`/${watched[1]}/`)),
           );
@@ -261,6 +261,68 @@ describeWithKubeApiServer(
           expect(await t.releaseObjects()).toEqual([]);
           expect(await t.releaseSecrets()).toEqual([]);
           for (const namespace of [...watched, elsewhere]) await expectPermissions(target, namespace, []);
+        });
+
+        it('upgrades from leader election to sharding and back: the Lease Role gives way to the ring Role, and back', async () => {
+          const elsewhere = `sharding-elsewhere-${major}`;
+          await t.kubectl('create', 'namespace', elsewhere);
+          const modeEnv = async (): Promise<EnvVar[]> =>
+            (await t.controllerEnv()).filter((e) =>
+              /^PAIFLOW_(SHARD|LEADER_ELECT$|LEADER_ELECTION_ID)/.test(e.name),
+            );
+          const leaderElection = async (): Promise<void> => {
+            expect(await t.releaseObjects()).toEqual(clusterWideObjects);
+            expect(await modeEnv()).toEqual([
+              { name: 'PAIFLOW_LEADER_ELECT', value: 'true' },
+              { name: 'PAIFLOW_LEADER_ELECTION_ID', value: RELEASE },
+            ]);
+            // Its own Lease by name, and no list: the ring's member Leases are out of reach.
+            await expectPermissions(target, NAMESPACE, [
+              ...new Set([...CONTROLLER_MAY, ...LEADER_ELECTION_MAY]),
+            ]);
+            await expectPermissions(target, elsewhere, CONTROLLER_MAY);
+          };
+
+          await t.helm('install', RELEASE, chart, '-n', NAMESPACE, '--create-namespace');
+          await leaderElection();
+
+          await t.upgrade('--set', 'sharding.enabled=true', '--set', 'replicaCount=3');
+          expect(await t.releaseObjects()).toEqual(
+            clusterWideObjects.map((o) => o.replace(/-leader-election$/, '-shard-ring')).sort(),
+          );
+          expect(await modeEnv()).toEqual([
+            { name: 'PAIFLOW_SHARDING', value: 'true' },
+            { name: 'PAIFLOW_SHARD_RING', value: RELEASE },
+          ]);
+          expect(await t.replicas()).toBe(3);
+          // Every Lease of its own namespace (get, list, create, update, delete), no Event there beyond
+          // the cluster-wide grant, and nothing more than before anywhere else.
+          await expectPermissions(target, NAMESPACE, [...new Set([...CONTROLLER_MAY, ...SHARD_RING_MAY])]);
+          await expectPermissions(target, elsewhere, CONTROLLER_MAY);
+
+          // Both modes at once is refused, and makes no revision.
+          const both = await t.helmResult(
+            'upgrade',
+            RELEASE,
+            chart,
+            '-n',
+            NAMESPACE,
+            '--reuse-values',
+            '--set',
+            'leaderElection.enabled=true',
+          );
+          expect(both.code).not.toBe(0);
+          expect(both.stderr).toContain('sharding.enabled and leaderElection.enabled are both true');
+          expect(await t.releaseSecrets()).toHaveLength(2);
+
+          // (Without a value, `helm upgrade` would reuse the last ones: sharding.enabled=false says it.)
+          await t.upgrade('--set', 'sharding.enabled=false');
+          expect(await t.replicas()).toBe(2);
+          await leaderElection();
+
+          await t.helm('uninstall', RELEASE, '-n', NAMESPACE);
+          expect(await t.releaseObjects()).toEqual([]);
+          await expectPermissions(target, NAMESPACE, []);
         });
 
         // docs/install.md, "From kubectl apply -k deploy to Helm", command for command.

@@ -9,11 +9,13 @@ import { describeWithTools, HELM_VERSIONS, helmTool, kubectlTool } from '../supp
 import { overrides } from './chart-values.ts';
 import { chart, objectsOf, ok, root, runTool } from './helm.ts';
 import { type KubeObject, schemaProblems } from './k8s-validate.ts';
+import { shardingInstall } from './kustomize.ts';
 
 /**
  * The Helm chart with the real Helm 3 and Helm 4: `helm lint --strict`, `helm template` with the
  * defaults and with every switch turned, each object validated against its Kubernetes schema and
- * compared object by object with `kubectl kustomize deploy` (and deploy/namespaced, deploy/monitoring)
+ * compared object by object with `kubectl kustomize deploy` (and deploy/namespaced, deploy/sharding,
+ * deploy/monitoring)
  * so that the chart and deploy/ cannot drift apart; values that would crash-loop the controller
  * refused with the field named; the chart as a dependency of an umbrella chart with global values.
  *
@@ -74,9 +76,27 @@ for (const major of HELM_VERSIONS) {
     const helm = helmFound.path ?? 'helm-missing'; // never run: describeWithTools skips or fails first
     const home = join(work, `helm-${major}`);
     const overridesFile = join(work, 'overrides.yaml');
+    /** `helm template x` of the chart with these --set values. */
+    const templateX = (values: string[]): string[] => [
+      'template',
+      'x',
+      chart,
+      ...values.flatMap((value) => ['--set', value]),
+    ];
+    /** Its objects; fails the test when Helm fails. */
+    const rendered = async (...values: string[]): Promise<KubeObject[]> =>
+      objectsOf(await ok(helm, templateX(values), home));
+    /** Expects Helm to refuse the values; resolves with its stderr. */
+    const refusal = async (...values: string[]): Promise<string> => {
+      const result = await runTool(helm, templateX(values), home);
+      expect({ values, refused: result.code !== 0 }).toEqual({ values, refused: true });
+      return result.stderr;
+    };
     let defaults: KubeObject[];
     let overridden: KubeObject[];
     let deploy: KubeObject[];
+    let sharded: KubeObject[];
+    let deploySharding: KubeObject[];
 
     beforeAll(async () => {
       writeFileSync(overridesFile, stringify(overrides));
@@ -84,23 +104,28 @@ for (const major of HELM_VERSIONS) {
       const template = (args: string[]): Promise<string> =>
         ok(helm, ['template', 'paiflow-controller', chart, '-n', 'paiflow-system', ...args], home);
       const kustomize = (dir: string): Promise<string> => ok(kubectl.path ?? '', ['kustomize', dir], home);
-      const [d, o, base, monitoring] = await Promise.all([
+      const [d, o, base, monitoring, s, baseSharding] = await Promise.all([
         template([]),
         template(['-f', overridesFile]),
         kustomize('deploy'),
         kustomize('deploy/monitoring'),
+        // deploy/sharding runs 3 replicas; the chart keeps replicaCount, whatever the mode.
+        template(['--set', 'sharding.enabled=true', '--set', 'replicaCount=3']),
+        kustomize(shardingInstall(work)),
       ]);
       [defaults, overridden, deploy] = [objectsOf(d), objectsOf(o), objectsOf(base + '\n---\n' + monitoring)];
+      [sharded, deploySharding] = [objectsOf(s), objectsOf(baseSharding)];
     }, 120_000);
 
     it('lints --strict with the default values and with every switch turned', async () => {
       await ok(helm, ['lint', '--strict', chart], home);
       await ok(helm, ['lint', '--strict', chart, '-f', overridesFile], home);
+      await ok(helm, ['lint', '--strict', chart, '--set', 'sharding.enabled=true'], home);
     });
 
-    it('every object of both renders validates against its schema', () => {
+    it('every object of the renders validates against its schema', () => {
       expect(defaults.length).toBeGreaterThan(0);
-      expect(schemaProblems([...defaults, ...overridden])).toEqual([]);
+      expect(schemaProblems([...defaults, ...overridden, ...sharded])).toEqual([]);
     });
 
     it('the default render has deploy/ objects, less the Namespace, CRD and prometheus-operator kinds', () => {
@@ -115,6 +140,77 @@ for (const major of HELM_VERSIONS) {
           object: byKey(deploy, key(object)),
         });
       }
+    });
+
+    it('sharding.enabled: the objects of deploy/ with deploy/sharding, each equal, Helm labels aside', () => {
+      const omitted = ['Namespace', 'CustomResourceDefinition'];
+      expect(keys(sharded)).toEqual(keys(deploySharding.filter((o) => !omitted.includes(o.kind))));
+      for (const object of sharded) {
+        expect({ key: key(object), object: normalise(object) }).toEqual({
+          key: key(object),
+          object: byKey(deploySharding, key(object)),
+        });
+      }
+      // What that comparison covers, said outright: the ring's Role instead of the Lease Role.
+      expect(sharded.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
+        'paiflow-controller-shard-ring',
+      ]);
+      expect(container(sharded).env).toEqual(
+        expect.arrayContaining([
+          { name: 'PAIFLOW_SHARDING', value: 'true' },
+          { name: 'PAIFLOW_SHARD_RING', value: 'paiflow-controller' },
+        ]),
+      );
+    });
+
+    it('sharding.enabled: the ring, its Role and binding are named after the release; the Lease durations still apply', async () => {
+      const rendered = objectsOf(
+        await ok(
+          helm,
+          [
+            'template',
+            'ml',
+            chart,
+            '-n',
+            'ml-system',
+            '--set',
+            'sharding.enabled=true',
+            '--set',
+            'leaderElection.leaseDuration=30s',
+          ],
+          home,
+        ),
+      );
+      const env = container(rendered).env ?? [];
+      expect(env.filter((e) => /^PAIFLOW_(SHARD|LEADER)/.test(e.name))).toEqual([
+        { name: 'PAIFLOW_SHARDING', value: 'true' },
+        { name: 'PAIFLOW_SHARD_RING', value: 'ml-paiflow-controller' },
+        { name: 'PAIFLOW_LEADER_ELECTION_LEASE_DURATION', value: '30s' },
+      ]);
+      const rbac = rendered.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
+      expect(rbac.map(key).sort()).toEqual([
+        'Role/ml-system/ml-paiflow-controller-shard-ring',
+        'RoleBinding/ml-system/ml-paiflow-controller-shard-ring',
+      ]);
+      expect(rbac.find((o) => o.kind === 'RoleBinding')).toMatchObject({
+        roleRef: { kind: 'Role', name: 'ml-paiflow-controller-shard-ring' },
+        subjects: [{ kind: 'ServiceAccount', name: 'ml-paiflow-controller', namespace: 'ml-system' }],
+      });
+      expect(rendered.find((o) => o.kind === 'Deployment')?.spec).toMatchObject({
+        replicas: 2,
+        strategy: { type: 'RollingUpdate' },
+      });
+    });
+
+    it('sharding.enabled with leaderElection.enabled=true is refused, naming both; with false it shards', async () => {
+      expect(await refusal('sharding.enabled=true', 'leaderElection.enabled=true')).toContain(
+        'sharding.enabled and leaderElection.enabled are both true: sharding replaces leader election',
+      );
+      const off = await rendered('sharding.enabled=true', 'leaderElection.enabled=false');
+      expect(off.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
+        'x-paiflow-controller-shard-ring',
+      ]);
+      expect(container(off).env).toContainEqual({ name: 'PAIFLOW_SHARDING', value: 'true' });
     });
 
     it('ServiceMonitor and PrometheusRule, when enabled, equal deploy/monitoring, extra labels aside', () => {
@@ -196,9 +292,7 @@ for (const major of HELM_VERSIONS) {
     it('the controller’s own credentials serve no namespace by default; ["*"] restores all', async () => {
       // No value is the empty string (as the API server stores it): the variable is set, to nothing.
       expect(container(defaults).env).toContainEqual({ name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES' });
-      const all = objectsOf(
-        await ok(helm, ['template', 'x', chart, '--set', 'credentials.defaultNamespaces={*}'], home),
-      );
+      const all = await rendered('credentials.defaultNamespaces={*}');
       expect(container(all).env).toContainEqual({
         name: 'PAIFLOW_DEFAULT_CREDENTIALS_NAMESPACES',
         value: '*',
@@ -220,9 +314,7 @@ for (const major of HELM_VERSIONS) {
         ],
         egress: overrides.networkPolicy.egress,
       });
-      const off = objectsOf(
-        await ok(helm, ['template', 'x', chart, '--set', 'networkPolicy.enabled=false'], home),
-      );
+      const off = await rendered('networkPolicy.enabled=false');
       expect(off.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
     });
 
@@ -294,21 +386,15 @@ for (const major of HELM_VERSIONS) {
       { set: 'credentials.defaultNamespaces={*,team-a}', field: /credentials[./]defaultNamespaces/ },
       { set: 'credentials.defaultNamespaces={Team_A}', field: /credentials[./]defaultNamespaces/ },
       { set: 'leaderElection.leaseDuration=15x', field: /leaderElection[./]leaseDuration/ },
+      { set: 'sharding.enabled=yes', field: /sharding[./]enabled/ },
     ])('refuses --set $set, naming the field', async ({ set, field }) => {
-      const result = await runTool(helm, ['template', 'x', chart, '--set', set], home);
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain("values don't meet the specifications of the schema");
-      expect(result.stderr).toMatch(field);
+      const stderr = await refusal(set);
+      expect(stderr).toContain("values don't meet the specifications of the schema");
+      expect(stderr).toMatch(field);
     });
 
     it('leaderElection.enabled=false: one Recreate replica, no Lease Role nor variables; two replicas refused', async () => {
-      const single = objectsOf(
-        await ok(
-          helm,
-          ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1'],
-          home,
-        ),
-      );
+      const single = await rendered('leaderElection.enabled=false', 'replicaCount=1');
       const spec = single.find((o) => o.kind === 'Deployment')?.spec as {
         replicas: number;
         strategy: unknown;
@@ -316,13 +402,9 @@ for (const major of HELM_VERSIONS) {
       expect(spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
       expect(single.filter((o) => o.metadata.name.endsWith('-leader-election'))).toEqual([]);
       expect(container(single).env?.filter((e) => /LEADER|POD_NAMESPACE/.test(e.name))).toEqual([]);
-      const refused = await runTool(
-        helm,
-        ['template', 'x', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=2'],
-        home,
+      expect(await refusal('leaderElection.enabled=false', 'replicaCount=2')).toContain(
+        'replicaCount above 1 needs leaderElection.enabled or sharding.enabled',
       );
-      expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toContain('replicaCount above 1 needs leaderElection.enabled');
     });
 
     it('works as a dependency of an umbrella chart that has global values', async () => {

@@ -44,11 +44,11 @@ export async function render(home: string, dir: string): Promise<KubeObject[]> {
 }
 
 /**
- * A kustomization of the user's own adding the namespaced Component to deploy/ (docs/install.md),
- * in a new folder under `parent`; returns that folder.
+ * A kustomization of the user's own adding Components of deploy/ (`namespaced`, `sharding`) to
+ * deploy/, as docs/install.md shows, in a new folder under `parent`; returns that folder.
  */
-export function namespacedInstall(parent: string): string {
-  const dir = mkdtempSync(join(parent, 'namespaced-'));
+export function componentInstall(parent: string, components: readonly string[]): string {
+  const dir = mkdtempSync(join(parent, `${components.join('-')}-`));
   const deploy = relative(dir, join(root, 'deploy'));
   writeFileSync(
     join(dir, 'kustomization.yaml'),
@@ -56,8 +56,14 @@ export function namespacedInstall(parent: string): string {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: [deploy],
-      components: [`${deploy}/namespaced`],
+      components: components.map((component) => `${deploy}/${component}`),
     }),
   );
   return dir;
 }
+
+/** The namespaced install (deploy/ and the deploy/namespaced Component) in a new folder under `parent`. */
+export const namespacedInstall = (parent: string): string => componentInstall(parent, ['namespaced']);
+
+/** The sharding install (deploy/ and the deploy/sharding Component) in a new folder under `parent`. */
+export const shardingInstall = (parent: string): string => componentInstall(parent, ['sharding']);

@@ -9,6 +9,7 @@ import {
   LEADER_ELECTION_MAY,
   METRICS_AUTH_MAY,
   permissions,
+  SHARD_RING_MAY,
 } from '../support/controller-permissions.ts';
 import {
   describeWithKubeApiServer,
@@ -21,13 +22,14 @@ import { describeWithTools, KUBECTL_VERSIONS, kubectlTool } from '../support/too
 import { waitFor } from '../support/wait.ts';
 import type { Result } from './helm.ts';
 import type { KubeObject } from './k8s-validate.ts';
-import { kubectl, namespacedInstall, render } from './kustomize.ts';
+import { kubectl, namespacedInstall, render, shardingInstall } from './kustomize.ts';
 
 /**
  * deploy/ applied with the real kubectl: to kube-sim (which serves `sandbox`) with the default
  * kubectl, and to the real kube-apiserver (one per file): on a bare cluster, the optional
- * monitoring kustomization, the move to the namespaced mode (deploy/namespaced), whose RBAC the
- * API server then enforces, and every kubectl from 1.27 to 1.35, as server-side dry runs.
+ * monitoring kustomization, the move to the sharding mode (deploy/sharding) and back, the move to the
+ * namespaced mode (deploy/namespaced), whose RBAC the API server then enforces, and every kubectl
+ * from 1.27 to 1.35, as server-side dry runs.
  */
 
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-apply-'));
@@ -209,6 +211,79 @@ describeWithKubeApiServer(
 
     installTests(target);
 
+    // docs/install.md, "Sharding": as with the namespaced mode, kubectl apply leaves the Lease Role
+    // the Component no longer lists; it is deleted by hand, and the ring Role on the way back.
+    it('moves to the sharding mode, client-side then server-side, and back: the ring Role replaces the Lease Role', async () => {
+      const controller = await server.serviceAccount('paiflow-system', 'paiflow-controller');
+      const elsewhere = await server.createNamespace('sharding-elsewhere');
+      const expectPermissions = async (namespace: string, want: readonly string[]): Promise<void> => {
+        const expected = [...new Set([...want, ...EVERY_USER_MAY])].sort();
+        let got: string[] = [];
+        // RBAC changes reach the authorizer through its informers, a moment after the write.
+        await waitFor(async () => {
+          got = await permissions(controller.kubeConfig, namespace);
+          return got.join() === expected.join();
+        }, `the permissions in ${namespace}`).catch(() => undefined);
+        expect({ namespace, got }).toEqual({ namespace, got: expected });
+      };
+      const leaderElection = [...CONTROLLER_MAY, ...LEADER_ELECTION_MAY];
+
+      const dir = shardingInstall(work);
+      const objects = await render(work, dir);
+      const applied = await cluster(['apply', '-k', dir]);
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(applied.stdout).filter((l) => !/ (created|unchanged|configured)$/.test(l))).toEqual([]);
+      expect(lines(applied.stdout)).toEqual(
+        expect.arrayContaining([
+          'role.rbac.authorization.k8s.io/paiflow-controller-shard-ring created',
+          'rolebinding.rbac.authorization.k8s.io/paiflow-controller-shard-ring created',
+          'deployment.apps/paiflow-controller configured',
+        ]),
+      );
+      const serverSide = await cluster(['apply', '--server-side', '-k', dir]);
+      expect(serverSide).toMatchObject({ code: 0, stderr: '' });
+      expect(lines(serverSide.stdout).filter((l) => !l.endsWith(' serverside-applied'))).toEqual([]);
+      await expectApplied(cluster, objects);
+      // The variables were replaced, not added to: none of leader election's is left.
+      const env = await cluster([
+        'get',
+        'deployment/paiflow-controller',
+        '-n',
+        'paiflow-system',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].env[*].name}',
+      ]);
+      expect(env.stdout.split(' ').filter((name) => name.startsWith('PAIFLOW_LEADER_ELECT'))).toEqual([]);
+      expect(
+        await cluster([
+          'delete',
+          '-n',
+          'paiflow-system',
+          'rolebinding/paiflow-controller-leader-election',
+          'role/paiflow-controller-leader-election',
+        ]),
+      ).toMatchObject({ code: 0 });
+      // Every Lease of its own namespace, and not one permission more anywhere else.
+      await expectPermissions('paiflow-system', [...CONTROLLER_MAY, ...SHARD_RING_MAY]);
+      await expectPermissions(elsewhere, CONTROLLER_MAY);
+
+      const back = await cluster(['apply', '-k', 'deploy']);
+      expect(back).toMatchObject({ code: 0, stderr: '' });
+      expect(
+        await cluster([
+          'delete',
+          '-n',
+          'paiflow-system',
+          'rolebinding/paiflow-controller-shard-ring',
+          'role/paiflow-controller-shard-ring',
+        ]),
+      ).toMatchObject({ code: 0 });
+      await expectApplied(cluster, await render(work, 'deploy'));
+      // Its own Lease by name again, and no list of Leases.
+      await expectPermissions('paiflow-system', leaderElection);
+      await expectPermissions(elsewhere, CONTROLLER_MAY);
+    });
+
     // docs/install.md, "Namespaced mode": kubectl apply adds the Roles but leaves the cluster-wide
     // role and binding the Component no longer lists; they are deleted by hand.
     it('moves to the namespaced mode: a Role in each watched namespace, and RBAC grants nothing else', async () => {
@@ -270,6 +345,7 @@ describeWithKubeApiServer(
         const tool = kubectlTool(version);
         describeWithTools(`kubectl ${version}`, [tool], () => {
           const versioned = clusterKubectl(target, version);
+          // (Not deploy/sharding: the same kinds and fields as deploy/, other values; applied above.)
           it.each(['deploy', 'namespaced'])(
             'apply -k (%s) is accepted client-side and server-side',
             async (install) => {

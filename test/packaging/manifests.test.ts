@@ -6,21 +6,42 @@ import {
   LEADER_ELECTION_MAY,
   permissionLines,
   RECONCILE_MAY,
+  SHARD_RING_MAY,
   type PolicyRule,
 } from '../support/controller-permissions.ts';
 import { type KubeObject, validate } from './k8s-validate.ts';
-import { namespacedInstall as namespacedInstallIn, render as renderIn } from './kustomize.ts';
+import { componentInstall, render as renderIn } from './kustomize.ts';
 
 /**
- * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install and the namespaced
- * Component), every object validated against its Kubernetes schema (kubernetes-models,
+ * deploy/ rendered by the real `kubectl kustomize` (the cluster-wide install, the namespaced and the
+ * sharding Components, and both together), every object validated against its Kubernetes schema (kubernetes-models,
  * @kubernetes-models/prometheus-operator) and the security-relevant fields checked.
  * manifests-apply.test.ts applies them to kube-sim and to the real API server.
  */
 
 const work = mkdtempSync(join(tmpdir(), 'paiflow-manifests-'));
 const render = (dir: string): Promise<KubeObject[]> => renderIn(work, dir);
-const namespacedInstall = (): string => namespacedInstallIn(work);
+const namespacedInstall = (): string => componentInstall(work, ['namespaced']);
+const shardingInstall = (): string => componentInstall(work, ['sharding']);
+const namespacedShardingInstall = (): string => componentInstall(work, ['namespaced', 'sharding']);
+
+/** How the replicas share the work: the Deployment's replicas and the variables that choose it. */
+const leaderElection = {
+  replicas: 2,
+  env: [
+    { name: 'PAIFLOW_LEADER_ELECT', value: 'true' },
+    { name: 'PAIFLOW_LEADER_ELECTION_ID', value: 'paiflow-controller' },
+  ],
+  otherMode: /^PAIFLOW_SHARD/,
+};
+const sharding = {
+  replicas: 3,
+  env: [
+    { name: 'PAIFLOW_SHARDING', value: 'true' },
+    { name: 'PAIFLOW_SHARD_RING', value: 'paiflow-controller' },
+  ],
+  otherMode: /^PAIFLOW_LEADER_ELECT/,
+};
 
 /** Secure metrics: the controller asks the API server about scrapers; scrapers may GET /metrics. */
 const rulesOf: Record<string, unknown[]> = {
@@ -77,9 +98,11 @@ afterAll(() => {
 });
 
 describe.each([
-  { name: 'cluster-wide (deploy)', dir: (): string => 'deploy' },
-  { name: 'namespaced (deploy/namespaced Component)', dir: namespacedInstall },
-])('$name', ({ dir }) => {
+  { name: 'cluster-wide (deploy)', dir: (): string => 'deploy', mode: leaderElection },
+  { name: 'namespaced (deploy/namespaced Component)', dir: namespacedInstall, mode: leaderElection },
+  { name: 'sharding (deploy/sharding Component)', dir: shardingInstall, mode: sharding },
+  { name: 'namespaced and sharding (both Components)', dir: namespacedShardingInstall, mode: sharding },
+])('$name', ({ dir, mode }) => {
   let objects: KubeObject[];
   beforeAll(async () => {
     objects = await render(dir());
@@ -117,16 +140,14 @@ describe.each([
     });
   });
 
-  it('runs two replicas under leader election, rolled out one at a time, spread, under the restricted pod security standard', () => {
+  it('runs its replicas in its mode (leader election: 2; sharding: 3), rolled out one at a time, spread, under the restricted pod security standard', () => {
     const { replicas, pod, labels, strategy } = deployment(objects);
-    expect(replicas).toBe(2);
+    expect(replicas).toBe(mode.replicas);
     expect(strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
-    expect(pod.containers[0]?.env).toEqual(
-      expect.arrayContaining([
-        { name: 'PAIFLOW_LEADER_ELECT', value: 'true' },
-        { name: 'PAIFLOW_LEADER_ELECTION_ID', value: 'paiflow-controller' },
-      ]),
-    );
+    const env = pod.containers[0]?.env ?? [];
+    expect(env).toEqual(expect.arrayContaining(mode.env));
+    // The other mode's variables are gone: the controller refuses --sharding with --leader-elect.
+    expect(env.filter((e) => mode.otherMode.test(e.name))).toEqual([]);
     expect(pod.topologySpreadConstraints?.map((c) => c.topologyKey)).toEqual([
       'kubernetes.io/hostname',
       'topology.kubernetes.io/zone',
@@ -219,6 +240,16 @@ describe.each([
       else if (role.metadata.name === 'paiflow-controller-leader-election') {
         expect(role.metadata.namespace).toBe('paiflow-system');
         expect(permissionLines(role.rules as PolicyRule[])).toEqual([...LEADER_ELECTION_MAY].sort());
+      } else if (role.metadata.name === 'paiflow-controller-shard-ring') {
+        expect(role.metadata.namespace).toBe('paiflow-system');
+        expect(role.rules).toEqual([
+          {
+            apiGroups: ['coordination.k8s.io'],
+            resources: ['leases'],
+            verbs: ['get', 'list', 'create', 'update', 'delete'],
+          },
+        ]);
+        expect(permissionLines(role.rules as PolicyRule[])).toEqual([...SHARD_RING_MAY].sort());
       } else expect(permissionLines(role.rules as PolicyRule[])).toEqual([...RECONCILE_MAY].sort());
     }
     const bindings = [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')];
@@ -253,20 +284,28 @@ describe('the optional monitoring kustomization (deploy/monitoring)', () => {
   });
 });
 
-describe('RBAC scope and --namespaces per mode', () => {
+describe('RBAC scope, --namespaces and the Lease Role per mode', () => {
+  const clusterWide = [
+    'ClusterRole/paiflow-controller',
+    'ClusterRole/paiflow-controller-metrics-auth',
+    'ClusterRole/paiflow-controller-metrics-reader',
+    'ClusterRoleBinding/paiflow-controller',
+    'ClusterRoleBinding/paiflow-controller-metrics-auth',
+  ];
+  // Only the secure-metrics roles: reviews are cluster-scoped, and read nothing.
+  const metricsOnly = [
+    'ClusterRole/paiflow-controller-metrics-auth',
+    'ClusterRole/paiflow-controller-metrics-reader',
+    'ClusterRoleBinding/paiflow-controller-metrics-auth',
+  ];
+  const teams = ['team-a/paiflow-controller', 'team-b/paiflow-controller'];
   it.each([
     {
       name: 'cluster-wide',
       dir: (): string => 'deploy',
       want: {
-        clusterScoped: [
-          'ClusterRole/paiflow-controller',
-          'ClusterRole/paiflow-controller-metrics-auth',
-          'ClusterRole/paiflow-controller-metrics-reader',
-          'ClusterRoleBinding/paiflow-controller',
-          'ClusterRoleBinding/paiflow-controller-metrics-auth',
-        ],
-        roleNamespaces: ['paiflow-system'],
+        clusterScoped: clusterWide,
+        roles: ['paiflow-system/paiflow-controller-leader-election'],
         args: ['run'],
       },
     },
@@ -274,26 +313,42 @@ describe('RBAC scope and --namespaces per mode', () => {
       name: 'namespaced',
       dir: namespacedInstall,
       want: {
-        // Only the secure-metrics roles: reviews are cluster-scoped, and read nothing.
-        clusterScoped: [
-          'ClusterRole/paiflow-controller-metrics-auth',
-          'ClusterRole/paiflow-controller-metrics-reader',
-          'ClusterRoleBinding/paiflow-controller-metrics-auth',
-        ],
-        roleNamespaces: ['paiflow-system', 'team-a', 'team-b'],
+        clusterScoped: metricsOnly,
+        roles: ['paiflow-system/paiflow-controller-leader-election', ...teams],
+        args: ['run', '--namespaces=team-a,team-b'],
+      },
+    },
+    {
+      name: 'sharding',
+      dir: shardingInstall,
+      want: {
+        clusterScoped: clusterWide,
+        roles: ['paiflow-system/paiflow-controller-shard-ring'],
+        args: ['run'],
+      },
+    },
+    {
+      name: 'namespaced and sharding',
+      dir: namespacedShardingInstall,
+      want: {
+        clusterScoped: metricsOnly,
+        roles: ['paiflow-system/paiflow-controller-shard-ring', ...teams],
         args: ['run', '--namespaces=team-a,team-b'],
       },
     },
   ])('$name', async ({ dir, want }) => {
     const objects = await render(dir());
+    const roleNames = (kind: string): string[] =>
+      find(objects, kind)
+        .map((r) => `${r.metadata.namespace ?? ''}/${r.metadata.name}`)
+        .sort();
+    expect(roleNames('RoleBinding')).toEqual(roleNames('Role'));
     expect({
       clusterScoped: objects
         .filter((o) => o.kind.startsWith('ClusterRole'))
         .map((o) => `${o.kind}/${o.metadata.name}`)
         .sort(),
-      roleNamespaces: find(objects, 'Role')
-        .map((r) => r.metadata.namespace)
-        .sort(),
+      roles: roleNames('Role'),
       args: deployment(objects).pod.containers[0]?.args,
     }).toEqual(want);
   });

@@ -4,7 +4,8 @@ import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
  * What the controller's ServiceAccount may do in a namespace it watches, as `verb resource[.group]`:
  * THE list, proven against the real API server by test/controller/rbac.test.ts and checked against
  * every rendered Role by test/packaging/manifests.test.ts. When RBAC changes (Leases for leader
- * election: LEADER_ELECTION_MAY), change deploy/rbac, deploy/namespaced, the chart's rules and these lists together.
+ * election: LEADER_ELECTION_MAY; for sharding: SHARD_RING_MAY), change deploy/rbac, deploy/namespaced,
+ * deploy/sharding, the chart's rules and these lists together.
  */
 export const CONTROLLER_MAY: readonly string[] = [
   // ClusterRole (or, namespaced, Role) paiflow-controller: reconciling.
@@ -31,6 +32,19 @@ export const LEADER_ELECTION_MAY: readonly string[] = [
   'create events',
   'get events',
   'patch events',
+];
+
+/**
+ * What the ServiceAccount may do in its own namespace on top in the sharding mode (--sharding), through
+ * the Role paiflow-controller-shard-ring instead of paiflow-controller-leader-election: the ring's
+ * member Leases, whose names are made at start (so no resourceNames), and no Event.
+ */
+export const SHARD_RING_MAY: readonly string[] = [
+  'get leases.coordination.k8s.io',
+  'list leases.coordination.k8s.io',
+  'create leases.coordination.k8s.io',
+  'update leases.coordination.k8s.io',
+  'delete leases.coordination.k8s.io',
 ];
 
 /** The lines of CONTROLLER_MAY that the role named `paiflow-controller` grants. */

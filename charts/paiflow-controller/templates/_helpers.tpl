@@ -53,3 +53,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   resources: [events]
   verbs: [create, get, patch]
 {{- end -}}
+
+{{/*
+How the replicas share the work: "sharding" (sharding.enabled: every replica works on its share),
+"leader-election" (leaderElection.enabled, or unset without sharding: the Lease holder works) or
+"single" (no Lease: one replica at most). The one place the two switches are read together.
+*/}}
+{{- define "paiflow-controller.mode" -}}
+{{- $leaderElection := .Values.leaderElection.enabled -}}
+{{- if .Values.sharding.enabled -}}
+{{- if and (kindIs "bool" $leaderElection) $leaderElection -}}
+{{- fail "sharding.enabled and leaderElection.enabled are both true: sharding replaces leader election (every replica works on its share of the resources). Leave leaderElection.enabled unset (null) or set it to false." -}}
+{{- end -}}
+sharding
+{{- else if or (not (kindIs "bool" $leaderElection)) $leaderElection -}}
+leader-election
+{{- else -}}
+single
+{{- end -}}
+{{- end -}}
