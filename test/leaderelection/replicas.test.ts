@@ -400,6 +400,16 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
     async () => {
       const old = await leader();
       const oldIdentity = await holder();
+      // Three processes: the leader and two standbys, both campaigning (each has seen the leader).
+      const standbys = replicas.filter((r) => r !== old && !killedAt.has(r));
+      expect(standbys).toHaveLength(2);
+      const sawLeader = (r: Replica): boolean =>
+        r.log().some((l) => l.msg === 'leader election: another replica leads' && l.leader === oldIdentity);
+      await waitOn(
+        () => Promise.resolve(standbys.every(sawLeader)),
+        'both standbys to see the leader',
+        30_000,
+      );
       old.child.kill('SIGKILL');
       const killed = Date.now();
       await old.exited;
@@ -422,7 +432,7 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       const ledAt = loggedAt(next, 'leader election: became leader', killed)!;
       const tookOver = ledAt - lastRenewal;
       console.log(
-        `kill -9 takeover: ${next.name} led ${tookOver} ms after the dead leader's last renewal (its renewTime;` +
+        `kill -9 takeover (standbys ${standbys.map((r) => r.name).join(', ')}): ${next.name} led ${tookOver} ms after the dead leader's last renewal (its renewTime;` +
           ` the kill came ${killed - lastRenewal} ms after it, the new leader ${ledAt - killed} ms after the kill);` +
           ` bound: lease ${LEASE_MS} ms + retry ${RETRY_MS} ms = ${LEASE_MS + RETRY_MS} ms`,
       );
