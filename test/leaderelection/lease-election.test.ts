@@ -136,7 +136,8 @@ function leaseTests(start: () => Promise<Server>): void {
     a.cancel.abort();
     await expect(a.result).resolves.toBe('released');
     const handover = await waitUntil(() => leading.has('pod-b'), 'pod-b to lead');
-    expect(handover).toBeLessThan(options.retryPeriodMs * 2.2 + 500);
+    // pod-b's next try, at most a retry period away, finds the Lease released (+ time for a loaded machine).
+    expect(handover).toBeLessThan(options.retryPeriodMs + 500);
     const lease = await kubectl(
       'get',
       'lease',

@@ -74,11 +74,32 @@ async function advance(clock: FakeClock, ms: number): Promise<void> {
   }
 }
 
+/** Moves the fake clock to `at` timer by timer, letting the elector react after each. */
+async function advanceTo(clock: FakeClock, at: number): Promise<void> {
+  for (let next = clock.nextTimerAt(); next !== undefined && next <= at; next = clock.nextTimerAt()) {
+    clock.setTime(next);
+    await settle();
+  }
+  clock.setTime(at);
+  await settle();
+}
+
+/** `call` made `ms` later on the clock: an answer that takes that long to come (and is served then). */
+function answerAfter<T>(clock: FakeClock, ms: number, call: () => Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    clock.setTimer(() => {
+      call().then(resolve, reject);
+    }, ms);
+  });
+}
+
 interface Candidate {
   elector: LeaderElector;
   events: ElectorEvent['type'][];
   leading: () => boolean;
   leaderSignal: () => AbortSignal | undefined;
+  /** The clock's time when this candidate began to lead. */
+  ledAt: () => number | undefined;
   cancel: () => void;
   result: Promise<ElectionResult>;
 }
@@ -97,8 +118,10 @@ function candidate(store: LeaseStore, clock: FakeClock, identity: string, random
   });
   const cancel = new AbortController();
   let active: AbortSignal | undefined;
+  let ledAt: number | undefined;
   const result = elector.run(cancel.signal, async (signal) => {
     active = signal;
+    ledAt ??= clock.now();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   });
   return {
@@ -106,6 +129,7 @@ function candidate(store: LeaseStore, clock: FakeClock, identity: string, random
     events,
     leading: () => active !== undefined && !active.aborted,
     leaderSignal: () => active,
+    ledAt: () => ledAt,
     cancel: () => cancel.abort(),
     result,
   };
@@ -157,11 +181,12 @@ test("another's Lease expires by this replica's clock, whatever the holder's tim
   expect(b.leading()).toBe(false);
   expect(b.events).toEqual(['leaderObserved']);
 
-  await advance(clock, LEASE - 100);
+  const seenAt = clock.now();
+  await advanceTo(clock, seenAt + LEASE - 1);
   expect(b.leading()).toBe(false);
-  // Tries every retry period (no jitter here), so it takes over at the first try past the lease duration.
-  await advance(clock, RETRY + 100);
-  expect(b.leading()).toBe(true);
+  // It tries again exactly when the lease runs out by its own observation.
+  await advanceTo(clock, seenAt + LEASE);
+  expect(b.ledAt()).toBe(seenAt + LEASE);
   expect(store.lease?.record).toMatchObject({ holderIdentity: 'pod-b', leaseTransitions: 5 });
   b.cancel();
   await b.result;
@@ -229,11 +254,13 @@ test('two candidates racing for a released Lease: exactly one wins, the other lo
   expect([a.leading(), b.leading()].filter(Boolean)).toHaveLength(1);
   const [leader, follower] = a.leading() ? [a, b] : [b, a];
 
-  // A graceful handover: the leader releases, the follower takes over within about one retry period.
+  // A graceful handover: the leader releases, the follower takes over at its next try, within a retry period.
   leader.cancel();
   await leader.result;
-  await advance(clock, RETRY * (1 + 1.2) + 100);
+  const releasedAt = clock.now();
+  await advanceTo(clock, releasedAt + RETRY);
   expect(follower.leading()).toBe(true);
+  expect(follower.ledAt()! - releasedAt).toBeLessThanOrEqual(RETRY);
   follower.cancel();
   await follower.result;
 });
@@ -253,17 +280,8 @@ test('a renewal answered later than renewDeadline - retryPeriod counts as failed
   await settle();
   expect(a.leading()).toBe(true);
   // Every answer now comes 100 ms after the per-request budget (8 s): the writes land, unheard.
-  const slow = (call: () => Promise<StoredLease | undefined>): Promise<StoredLease | undefined> =>
-    new Promise((resolve, reject) => {
-      clock.setTimer(
-        () => {
-          call().then(resolve, reject);
-        },
-        RENEW - RETRY + 100,
-      );
-    });
   const get = store.get.bind(store);
-  store.get = () => slow(get);
+  store.get = () => answerAfter(clock, RENEW - RETRY + 100, get);
   const lastRenewal = clock.now();
   let lostAt: number | undefined;
   void a.result.then(() => (lostAt = clock.now()));
@@ -287,4 +305,144 @@ test('a renewal losing a write race (409, the record changed since read) does no
   await advance(clock, RETRY + RENEW);
   await expect(a.result).resolves.toBe('lost');
   expect(a.events).toEqual(['acquired', 'lost']);
+});
+
+/** A deterministic stand-in for Math.random (Park-Miller), for varied jitter. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 48_271) % 2_147_483_647;
+    return state / 2_147_483_647;
+  };
+}
+
+const JITTER = {
+  longest: () => 0, // a full retry period between tries
+  shortest: () => 0.999_999, // half of one
+  seeded: seeded(42),
+};
+
+interface Takeover {
+  /** When the dead holder's last renewal was written. */
+  lastRenewal: number;
+  /** When the candidate got its first answer holding that renewal: its observation. */
+  seenAt: number;
+  ledAt: number;
+  /** When the candidate sent each Lease read (the start of each try) and each write, until it led. */
+  tries: number[];
+  writes: number[];
+}
+
+/**
+ * pod-a holds the Lease and renews it every retry period, `phase` after pod-b's first try, ten times,
+ * then dies; pod-b campaigns with `random`, each Lease request answering after `latencyMs`, pod-a's
+ * timestamps `skewMs` off pod-b's clock. Runs until pod-b leads.
+ */
+async function holderDies(o: {
+  phase: number;
+  random: () => number;
+  latencyMs: number;
+  skewMs: number;
+}): Promise<Takeover> {
+  const clock = new FakeClock({ now: 1_000_000 });
+  const store = new MemoryLease();
+  const renew = (at: number): StoredLease => store.put(heldBy('pod-a', at + o.skewMs, 3));
+  renew(clock.now());
+  const answers = new Map<string, number>();
+  const tries: number[] = [];
+  const writes: number[] = [];
+  const get = store.get.bind(store);
+  const update = store.update.bind(store);
+  store.get = () => {
+    tries.push(clock.now());
+    return answerAfter(clock, o.latencyMs, get).then((lease) => {
+      if (lease !== undefined && !answers.has(lease.resourceVersion))
+        answers.set(lease.resourceVersion, clock.now());
+      return lease;
+    });
+  };
+  store.update = (record, resourceVersion) => {
+    writes.push(clock.now());
+    return answerAfter(clock, o.latencyMs, () => update(record, resourceVersion));
+  };
+  const b = candidate(store, clock, 'pod-b', o.random);
+  await settle();
+  let lastRenewal = clock.now();
+  for (let k = 1, first = clock.now(); k <= 10; k++) {
+    lastRenewal = first + o.phase + k * RETRY;
+    await advanceTo(clock, lastRenewal);
+    renew(lastRenewal);
+  }
+  const last = store.lease!.resourceVersion;
+  await advanceTo(clock, lastRenewal + LEASE + RETRY + 3 * o.latencyMs);
+  expect(b.leading()).toBe(true);
+  expect(store.lease?.record).toMatchObject({ holderIdentity: 'pod-b', leaseTransitions: 4 });
+  const ledAt = b.ledAt()!;
+  b.cancel();
+  await settle();
+  await advanceTo(clock, clock.now() + 2 * o.latencyMs); // the release's read and write
+  await expect(b.result).resolves.toBe('released');
+  return {
+    lastRenewal,
+    seenAt: answers.get(last)!,
+    ledAt,
+    tries: tries.filter((at) => at <= ledAt),
+    writes: writes.filter((at) => at <= ledAt),
+  };
+}
+
+test('worst case: the last renewal lands just after a try; it is seen a retry period late, and the Lease taken at lease + retry after it', async () => {
+  const t = await holderDies({ phase: 0, random: JITTER.longest, latencyMs: 0, skewMs: 0 });
+  expect(t.seenAt - t.lastRenewal).toBe(RETRY);
+  expect(t.ledAt).toBe(t.seenAt + LEASE);
+  expect(t.ledAt - t.lastRenewal).toBe(LEASE + RETRY);
+});
+
+test.each([
+  { phase: 1, jitter: 'longest', latencyMs: 0, skewMs: 3_600_000 },
+  { phase: RETRY / 2, jitter: 'shortest', latencyMs: 0, skewMs: -3_600_000 },
+  { phase: 41, jitter: 'longest', latencyMs: 40, skewMs: 0 },
+  { phase: 123, jitter: 'seeded', latencyMs: 40, skewMs: 3_600_000 },
+  { phase: 777, jitter: 'seeded', latencyMs: 0, skewMs: -3_600_000 },
+] as const)(
+  'a dead holder is replaced at its lease duration as observed, within lease + retry (+ requests) of its last renewal: $jitter jitter, renewals $phase ms after a try, requests $latencyMs ms, holder clock off by $skewMs ms',
+  async ({ phase, jitter, latencyMs, skewMs }) => {
+    const t = await holderDies({ phase, random: JITTER[jitter], latencyMs, skewMs });
+    // Never written before its own observation has run out, whatever pod-a's timestamps say.
+    expect(Math.min(...t.writes)).toBeGreaterThanOrEqual(t.seenAt + LEASE);
+    // Tried at that very moment: one read and one write later it leads.
+    expect(t.ledAt).toBeLessThanOrEqual(t.seenAt + LEASE + 2 * latencyMs);
+    // Seen within a retry period (and an answer) of being written, so led within lease + retry of it.
+    expect(t.seenAt).toBeLessThanOrEqual(t.lastRenewal + RETRY + latencyMs);
+    expect(t.ledAt).toBeLessThanOrEqual(t.lastRenewal + LEASE + RETRY + 3 * latencyMs);
+    // Tries begin at most a retry period apart, and but for the one at the expiry, at least half of one.
+    const gaps = t.tries.slice(1).map((at, i) => at - t.tries[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(RETRY);
+    expect(Math.min(...gaps.slice(0, -1))).toBeGreaterThanOrEqual(RETRY / 2);
+  },
+);
+
+test('a candidate whose reads fail keeps trying every retry period or so, past the expiry too (no hot loop)', async () => {
+  const clock = new FakeClock({ now: 1_000_000 });
+  const store = new MemoryLease();
+  store.put(heldBy('pod-a', clock.now()));
+  const b = candidate(store, clock, 'pod-b', seeded(7));
+  await settle();
+  const seenAt = clock.now();
+  let reads = 0;
+  const get = store.get.bind(store);
+  store.get = () => {
+    reads += 1;
+    return Promise.reject(new Error('connection refused'));
+  };
+  const span = LEASE + 10 * RETRY;
+  await advanceTo(clock, seenAt + span);
+  expect(b.leading()).toBe(false);
+  expect(reads).toBeGreaterThanOrEqual(span / RETRY);
+  expect(reads).toBeLessThanOrEqual(span / (RETRY / 2) + 1); // + the try at the expiry
+  store.get = get; // the API answers again: the Lease ran out long ago, taken at the next try
+  await advanceTo(clock, clock.now() + RETRY);
+  expect(b.leading()).toBe(true);
+  b.cancel();
+  await b.result;
 });

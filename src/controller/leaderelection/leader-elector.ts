@@ -43,8 +43,6 @@ export type ElectionResult =
   /** Leadership lost (not renewed within the renew deadline): the leader's work was stopped. */
   | 'lost';
 
-const JITTER_FACTOR = 1.2;
-
 /** The reason of a leader's signal when leadership was lost (not cancelled): its work stops at once. */
 export class LeadershipLostError extends Error {
   override readonly name = 'LeadershipLostError';
@@ -57,6 +55,11 @@ export class LeadershipLostError extends Error {
  *   `leaseDurationSeconds` as measured by *this* replica's clock from when it saw the change, never by
  *   the holder's timestamps, so clock skew between replicas cannot shorten a lease.
  * - Writes are optimistic (the resourceVersion read); losing a race (409) is a failed attempt.
+ * - A candidate tries again a jittered retry period after the start of its last attempt, in
+ *   [retryPeriod / 2, retryPeriod], but never later than the moment the Lease it saw expires by its
+ *   own observation: a dead leader is replaced within leaseDuration + retryPeriod of its last renewal
+ *   (plus request latency). client-go waits retryPeriod × (1 + 1.2 × random) after each attempt, so
+ *   it may see the last renewal up to 2.2 retry periods late and try again up to 2.2 after the expiry.
  * - The leader renews every `retryPeriod`; each attempt gives up after `renewDeadline - retryPeriod`;
  *   when no renewal succeeds within `renewDeadline` of the last successful one it stops leading at
  *   once (aborts the leader's signal with a LeadershipLostError). client-go counts the deadline from
@@ -105,9 +108,10 @@ export class LeaderElector {
     signal: AbortSignal,
     lead: (leaderSignal: AbortSignal) => Promise<void>,
   ): Promise<ElectionResult> {
-    while (!(await this.#attempt(signal))) {
-      const wait = this.#o.retryPeriodMs * (1 + this.#o.random() * JITTER_FACTOR);
-      if (!(await this.#sleep(wait, signal))) return 'cancelled';
+    for (;;) {
+      const started = this.#o.clock.now();
+      if (await this.#attempt(signal)) break;
+      if (!(await this.#sleep(this.#nextAttemptIn(started), signal))) return 'cancelled';
     }
     this.#leading = true;
     this.#o.onEvent?.({ type: 'acquired' });
@@ -130,6 +134,19 @@ export class LeaderElector {
     }
     await this.#release();
     return 'released';
+  }
+
+  /**
+   * A candidate's wait after an attempt that began at `started`. Worst case after a leader dies: its
+   * last renewal is written at W; the attempt before began before W, so the next begins by W + retry
+   * and sees it, by W + retry (+ one request) by this clock; that observation expires a lease duration
+   * later, when the next attempt takes the Lease.
+   */
+  #nextAttemptIn(started: number): number {
+    const now = this.#o.clock.now();
+    const next = started + this.#o.retryPeriodMs * (1 - this.#o.random() / 2);
+    const expiry = this.#othersLeaseExpiresAt();
+    return Math.max(0, (expiry !== undefined && expiry > now ? Math.min(next, expiry) : next) - now);
   }
 
   /** Renews until `signal` aborts (undefined) or renewal fails for the renew deadline (the reason). */
@@ -184,10 +201,24 @@ export class LeaderElector {
     const current = await store.get();
     if (current === undefined) return this.#wrote(await this.#orConflict(store.create(fresh(undefined))));
     this.#observe(current.record);
-    const { holderIdentity, leaseDurationSeconds } = current.record;
-    const heldByOther = holderIdentity !== '' && holderIdentity !== identity;
-    if (heldByOther && this.#observedAt + leaseDurationSeconds * 1000 > clock.now()) return false;
+    const expiry = this.#othersLeaseExpiresAt();
+    if (expiry !== undefined && expiry > clock.now()) return false;
     return this.#wrote(await this.#orConflict(store.update(fresh(current.record), current.resourceVersion)));
+  }
+
+  /**
+   * When the Lease, as last read, runs out by this replica's clock (its duration after the record was
+   * seen to change, whatever its timestamps say); undefined when no one else holds it.
+   */
+  #othersLeaseExpiresAt(): number | undefined {
+    const observed = this.#observed;
+    if (
+      observed === undefined ||
+      observed.holderIdentity === '' ||
+      observed.holderIdentity === this.#o.identity
+    )
+      return undefined;
+    return this.#observedAt + observed.leaseDurationSeconds * 1000;
   }
 
   /** Notes a record read from the API: its local observation time moves only when it changed. */
