@@ -1,10 +1,12 @@
 import type { Clock } from '../../clock/clock.ts';
+import { sleep, withTimeout } from '../../clock/waits.ts';
 import {
   LeaseConflictError,
   type LeaseRecord,
   type LeaseStore,
   type StoredLease,
 } from '../../kube/lease-store.ts';
+import { ObservedLease } from '../lease/observed-lease.ts';
 
 /** Options of a {@link LeaderElector}; the durations are client-go's defaults. */
 export interface LeaderElectorOptions {
@@ -69,9 +71,7 @@ export class LeadershipLostError extends Error {
  */
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectorOptions, 'onEvent'>> & Pick<LeaderElectorOptions, 'onEvent'>;
-  #observed: LeaseRecord | undefined;
-  /** Local time at which the observed record last changed. */
-  #observedAt = 0;
+  readonly #observed = new ObservedLease();
   #leading = false;
 
   constructor(options: LeaderElectorOptions) {
@@ -184,28 +184,20 @@ export class LeaderElector {
     const current = await store.get();
     if (current === undefined) return this.#wrote(await this.#orConflict(store.create(fresh(undefined))));
     this.#observe(current.record);
-    const { holderIdentity, leaseDurationSeconds } = current.record;
+    const { holderIdentity } = current.record;
     const heldByOther = holderIdentity !== '' && holderIdentity !== identity;
-    if (heldByOther && this.#observedAt + leaseDurationSeconds * 1000 > clock.now()) return false;
+    if (heldByOther && !this.#observed.expired(clock.now())) return false;
     return this.#wrote(await this.#orConflict(store.update(fresh(current.record), current.resourceVersion)));
   }
 
   /** Notes a record read from the API: its local observation time moves only when it changed. */
   #observe(record: LeaseRecord): void {
-    const changed =
-      this.#observed === undefined ||
-      (Object.keys(record) as (keyof LeaseRecord)[]).some((key) => record[key] !== this.#observed?.[key]);
-    if (!changed) return;
+    const previous = this.#observed.record?.holderIdentity;
+    if (!this.#observed.observe(record, this.#o.clock.now())) return;
     const { holderIdentity } = record;
-    if (
-      holderIdentity !== this.#observed?.holderIdentity &&
-      holderIdentity !== '' &&
-      holderIdentity !== this.#o.identity
-    ) {
+    if (holderIdentity !== previous && holderIdentity !== '' && holderIdentity !== this.#o.identity) {
       this.#o.onEvent?.({ type: 'leaderObserved', identity: holderIdentity });
     }
-    this.#observed = record;
-    this.#observedAt = this.#o.clock.now();
   }
 
   #wrote(written: StoredLease | undefined): boolean {
@@ -249,38 +241,11 @@ export class LeaderElector {
     }
   }
 
-  /** Resolves `promise`, or rejects once `ms` pass on the clock (the request goes on unheard). */
   #withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.#o.clock.setTimer(() => {
-        reject(new Error(`Lease request timed out after ${ms} ms`));
-      }, ms);
-      promise.then(
-        (value) => {
-          timer.cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
+    return withTimeout(this.#o.clock, promise, ms, 'Lease request');
   }
 
-  /** Waits `ms` on the clock; false when `signal` aborted first. */
   #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        timer.cancel();
-        resolve(false);
-      };
-      const timer = this.#o.clock.setTimer(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(this.#o.clock, ms, signal);
   }
 }
