@@ -12,25 +12,18 @@ interface Stored {
   resourceVersion: string;
 }
 
-/** How one member's requests fare: answered, never answered (a partition), or refused. */
-export type Link = 'up' | 'hang' | 'fail';
-
 /**
  * One ring's Leases in memory, with the API server's optimistic concurrency (409 on a stale update,
  * on creating an existing Lease, on a delete whose precondition no longer holds) and linearizable
- * reads. Each member talks through its own client, whose link a test can cut.
+ * reads, answered on the next microtask.
  */
 export class MemoryLeaseRing {
   readonly leases = new Map<string, Stored>();
-  readonly #links = new Map<string, Link>();
   #version = 0;
 
-  /** The ring as `identity` sees it, through its own link. */
-  client(identity: string): LeaseRing {
+  /** A client of the ring. */
+  client(): LeaseRing {
     const answer = <T>(fn: () => T): Promise<T> => {
-      const link = this.#links.get(identity) ?? 'up';
-      if (link === 'hang') return new Promise<T>(() => undefined);
-      if (link === 'fail') return Promise.reject(new Error(`${identity}: connection refused`));
       try {
         return Promise.resolve(fn());
       } catch (error) {
@@ -65,11 +58,6 @@ export class MemoryLeaseRing {
         };
       },
     };
-  }
-
-  /** Cuts or restores one member's link. */
-  link(identity: string, link: Link): void {
-    this.#links.set(identity, link);
   }
 
   /** Writes a Lease as some other party would. */
