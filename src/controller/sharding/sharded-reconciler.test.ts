@@ -60,7 +60,7 @@ function setUp(initial: Ownership) {
   return { sharded, inner, forgotten, enqueued, handovers, change };
 }
 
-test('reconciles only the resources it owns; others are forgotten by the observer and left alone', async () => {
+test('reconciles only the resources it owns; others are forgotten by the observer and left alone', () => {
   const { sharded, inner, forgotten } = setUp(new Ownership('pod-a', ab, [ab]));
   const owned = resources.filter((r) => rendezvousOwner(r.spec.pipelineRunId, ab.members) === 'pod-a');
   expect(owned.length).toBeGreaterThan(0);
