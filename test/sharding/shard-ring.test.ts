@@ -81,6 +81,16 @@ describeWithKubeApiServer(
       return { namespace, member, cluster };
     }
 
+    /** Starts members, and waits until all of `ring` have settled and every key has an owner. */
+    async function startSettled(cluster: RingCluster, start: string[], ring = start): Promise<void> {
+      for (const id of start) cluster.start(id);
+      await waitFor(
+        () => cluster.settledOn(ring) && cluster.owners().size === KEYS.length,
+        `${ring.join(', ')} settled`,
+        20_000,
+      );
+    }
+
     async function leases(namespace: string): Promise<{ name: string; holder: string; view: string }[]> {
       const got = await runKubectl(
         ['get', 'leases', '-n', namespace, '-l', `${SHARD_RING_LABEL}=paiflow-controller`, '-o', 'json'],
@@ -103,12 +113,7 @@ describeWithKubeApiServer(
     test('three members split 600 keys 200 +- 25 %; a fourth takes <= 35 %, only after their owners dropped them; leaving deletes the Lease', async () => {
       const { namespace, cluster } = await setUp();
       const started = Date.now();
-      for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-      await waitFor(
-        () => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']) && cluster.owners().size === KEYS.length,
-        'three members settled',
-        20_000,
-      );
+      await startSettled(cluster, ['pod-a', 'pod-b', 'pod-c']);
       const settledIn = Date.now() - started;
       const counts = cluster.counts();
       for (const count of counts.values()) expect(Math.abs(count - 200)).toBeLessThanOrEqual(50);
@@ -119,13 +124,7 @@ describeWithKubeApiServer(
 
       const before = cluster.owners();
       const joined = Date.now();
-      cluster.start('pod-d');
-      await waitFor(
-        () =>
-          cluster.settledOn(['pod-a', 'pod-b', 'pod-c', 'pod-d']) && cluster.owners().size === KEYS.length,
-        'four members settled',
-        20_000,
-      );
+      await startSettled(cluster, ['pod-d'], ['pod-a', 'pod-b', 'pod-c', 'pod-d']);
       const joinedIn = Date.now() - joined;
       const after = cluster.owners();
       const moved = KEYS.filter((key) => before.get(key) !== after.get(key));
@@ -155,12 +154,7 @@ describeWithKubeApiServer(
 
     test('a killed member: its keys are taken up within lease duration + a few retry periods, never before its Lease expired', async () => {
       const { namespace, cluster } = await setUp();
-      for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-      await waitFor(
-        () => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']) && cluster.owners().size === KEYS.length,
-        'three members settled',
-        20_000,
-      );
+      await startSettled(cluster, ['pod-a', 'pod-b', 'pod-c']);
       const keysOfB = [...cluster.member('pod-b').active];
       const killed = Date.now();
       cluster.kill('pod-b');

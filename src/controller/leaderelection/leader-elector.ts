@@ -6,20 +6,15 @@ import {
   type LeaseStore,
   type StoredLease,
 } from '../../kube/lease-store.ts';
+import { leaseTimings, type LeaseTimings } from '../lease/lease-timings.ts';
 import { ObservedLease } from '../lease/observed-lease.ts';
 
 /** Options of a {@link LeaderElector}; the durations are client-go's defaults. */
-export interface LeaderElectorOptions {
+export interface LeaderElectorOptions extends LeaseTimings {
   store: LeaseStore;
   /** This replica's name in the Lease (the pod name): unique among the candidates. */
   identity: string;
   clock: Clock;
-  /** How long a Lease holds after its last observed change. @default 15000 */
-  leaseDurationMs?: number;
-  /** How long the leader keeps trying to renew before it gives up. @default 10000 */
-  renewDeadlineMs?: number;
-  /** How often to try to acquire and to renew. @default 2000 */
-  retryPeriodMs?: number;
   /** [0, 1), for the jitter of acquire attempts. @default Math.random */
   random?: () => number;
   /** Told of what happens, for logs, Events and metrics. Must not throw. */
@@ -75,19 +70,7 @@ export class LeaderElector {
   #leading = false;
 
   constructor(options: LeaderElectorOptions) {
-    this.#o = {
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
-      random: Math.random,
-      ...options,
-    };
-    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
-    if (!(retryPeriodMs > 0 && renewDeadlineMs > retryPeriodMs && leaseDurationMs > renewDeadlineMs)) {
-      throw new RangeError(
-        `expected leaseDuration > renewDeadline > retryPeriod > 0, got ${leaseDurationMs} ms, ${renewDeadlineMs} ms, ${retryPeriodMs} ms`,
-      );
-    }
+    this.#o = { random: Math.random, ...options, ...leaseTimings(options) };
     if (options.identity === '') throw new RangeError('expected a non-empty identity');
   }
 

@@ -10,6 +10,7 @@ const RENEW = 10_000;
 const RETRY = 2_000;
 /** How long a member takes to stop work on a dropped key (an in-flight status write, say). */
 const DRAIN = 700;
+const ABC = ['pod-a', 'pod-b', 'pod-c'];
 const KEYS = Array.from({ length: 600 }, (_, i) => `flow-${i.toString(36)}-${(i * 7919) % 10007}`);
 
 /** A RingCluster on a fake clock over an in-memory ring, moved in 100 ms steps. */
@@ -50,6 +51,13 @@ class Cluster extends RingCluster {
     }
   }
 
+  /** Starts members, and waits until they have settled and taken their keys up. */
+  async startSettled(identities: readonly string[] = ABC): Promise<void> {
+    for (const id of identities) this.start(id);
+    await this.until(() => this.settledOn(identities), 3 * RETRY);
+    await this.advance(DRAIN);
+  }
+
   /** Stops every member, moving the clock while they drain. */
   async stop(): Promise<void> {
     const stopped = this.stopAll();
@@ -61,7 +69,7 @@ class Cluster extends RingCluster {
 test('three members settle on one view within two retry periods: every key has exactly one owner, 200 +- 25 % each', async () => {
   const cluster = new Cluster();
   for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-  const took = await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 2 * RETRY + DRAIN);
+  const took = await cluster.until(() => cluster.settledOn(ABC), 2 * RETRY + DRAIN);
   await cluster.advance(DRAIN);
   const owners = cluster.owners();
   expect(owners.size).toBe(KEYS.length);
@@ -78,9 +86,7 @@ test('three members settle on one view within two retry periods: every key has e
 
 test('a fourth member takes up the keys it wins only after their owners stopped work on them; no other key moves', async () => {
   const cluster = new Cluster();
-  for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 3 * RETRY);
-  await cluster.advance(DRAIN);
+  await cluster.startSettled();
   const before = cluster.owners();
   const joinedAt = cluster.clock.now();
   cluster.start('pod-d');
@@ -111,9 +117,7 @@ test('a fourth member takes up the keys it wins only after their owners stopped 
 
 test('a partitioned member drops its keys within the renew deadline; the others take them over once its Lease expires by their clocks; it rejoins when healed', async () => {
   const cluster = new Cluster();
-  for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 3 * RETRY);
-  await cluster.advance(DRAIN);
+  await cluster.startSettled();
   const c = cluster.member('pod-c');
   const keysOfC = [...c.active];
   const cutAt = cluster.clock.now();
@@ -129,7 +133,7 @@ test('a partitioned member drops its keys within the renew deadline; the others 
   expect(cluster.violations).toEqual([]);
 
   cluster.member('pod-c').link = 'up';
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), LEASE + 3 * RETRY);
+  await cluster.until(() => cluster.settledOn(ABC), LEASE + 3 * RETRY);
   await cluster.advance(DRAIN);
   expect(new Set(keysOfC)).toEqual(c.active); // rendezvous: the same keys come back
   expect(cluster.violations).toEqual([]);
@@ -148,7 +152,7 @@ test('skewed clocks: members an hour ahead and behind are judged by local observ
   cluster.start('pod-a');
   cluster.start('pod-b', skewed(3_600_000));
   cluster.start('pod-c', skewed(-3_600_000));
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 3 * RETRY);
+  await cluster.until(() => cluster.settledOn(ABC), 3 * RETRY);
   await cluster.advance(DRAIN);
   const renewTimes = [...cluster.store.leases.values()].map(
     (l) => l.record.renewTimeMs! - cluster.clock.now(),
@@ -158,7 +162,7 @@ test('skewed clocks: members an hour ahead and behind are judged by local observ
 
   // Alive for a minute with timestamps an hour off: nobody is counted gone.
   await cluster.advance(60_000);
-  expect(cluster.settledOn(['pod-a', 'pod-b', 'pod-c'])).toBe(true);
+  expect(cluster.settledOn(ABC)).toBe(true);
 
   const keysOfB = [...cluster.member('pod-b').active];
   const killedAt = cluster.clock.now();
@@ -175,9 +179,7 @@ test('skewed clocks: members an hour ahead and behind are judged by local observ
 
 test('a member that leaves drops its keys, deletes its Lease, and the others take over within two retry periods', async () => {
   const cluster = new Cluster();
-  for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 3 * RETRY);
-  await cluster.advance(DRAIN);
+  await cluster.startSettled();
   const a = cluster.member('pod-a');
   const keysOfA = [...a.active];
   a.stop.abort();
@@ -198,8 +200,7 @@ test('a member that leaves drops its keys, deletes its Lease, and the others tak
 
 test('membership flapping: a member whose link keeps dropping never works on a key another works on; once stable, all settle', async () => {
   const cluster = new Cluster();
-  for (const id of ['pod-a', 'pod-b', 'pod-c']) cluster.start(id);
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), 3 * RETRY);
+  await cluster.startSettled();
   // Outages around the renew deadline and the lease duration, the worst for agreement.
   for (const [up, down] of [
     [3_000, 11_000],
@@ -215,7 +216,7 @@ test('membership flapping: a member whose link keeps dropping never works on a k
     await cluster.advance(down);
   }
   cluster.member('pod-c').link = 'up';
-  await cluster.until(() => cluster.settledOn(['pod-a', 'pod-b', 'pod-c']), LEASE + 4 * RETRY);
+  await cluster.until(() => cluster.settledOn(ABC), LEASE + 4 * RETRY);
   await cluster.advance(DRAIN);
   expect(cluster.owners().size).toBe(KEYS.length);
   expect(cluster.violations).toEqual([]);

@@ -2,26 +2,23 @@ import type { Clock, Timer } from '../../clock/clock.ts';
 import { sleep, withTimeout } from '../../clock/waits.ts';
 import type { LeaseRing, RingLease } from '../../kube/lease-ring.ts';
 import type { LeaseRecord, LeaseStore } from '../../kube/lease-store.ts';
+import { leaseTimings, type LeaseTimings } from '../lease/lease-timings.ts';
 import { ObservedLease } from '../lease/observed-lease.ts';
 import { Ownership } from './ownership.ts';
 import { VIEW_ANNOTATION, viewOf, type View } from './view.ts';
 
-/** Options of a {@link ShardRing}; the durations are the leader election's (client-go's defaults). */
-export interface ShardRingOptions {
+/**
+ * Options of a {@link ShardRing}. The durations are the leader election's: a member is live while
+ * its Lease changed within the lease duration; past the renew deadline without a renewal (counted from
+ * the *sending* of the last successful one, so it ends before any other member can count this one
+ * gone) a member owns nothing until it renews and the ring settles again; every retry period it renews
+ * and reads the ring.
+ */
+export interface ShardRingOptions extends LeaseTimings {
   ring: LeaseRing;
   /** This replica's name in the ring (the pod name): unique among the members. */
   identity: string;
   clock: Clock;
-  /** How long a member counts as live after this replica last saw its Lease change. @default 15000 */
-  leaseDurationMs?: number;
-  /**
-   * How long this replica keeps its keys without renewing its own Lease: past it, it owns nothing
-   * until it renews and the ring settles again. Counted from the *sending* of the last successful
-   * renewal, so it ends before any other member can count this one gone. @default 10000
-   */
-  renewDeadlineMs?: number;
-  /** How often to renew the own Lease and read the ring. @default 2000 */
-  retryPeriodMs?: number;
   /** A Lease unchanged this long (a replica long gone) is deleted. @default 4 * leaseDurationMs */
   staleAfterMs?: number;
   /** Told of what happens, for logs and metrics. Must not throw. */
@@ -89,20 +86,9 @@ export class ShardRing {
   #failure: { error: unknown } | undefined;
 
   constructor(options: ShardRingOptions) {
-    const leaseDurationMs = options.leaseDurationMs ?? 15_000;
-    this.#o = {
-      leaseDurationMs,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
-      staleAfterMs: 4 * leaseDurationMs,
-      ...options,
-    };
-    const { renewDeadlineMs, retryPeriodMs } = this.#o;
-    if (!(retryPeriodMs > 0 && renewDeadlineMs > retryPeriodMs && leaseDurationMs > renewDeadlineMs)) {
-      throw new RangeError(
-        `expected leaseDuration > renewDeadline > retryPeriod > 0, got ${leaseDurationMs} ms, ${renewDeadlineMs} ms, ${retryPeriodMs} ms`,
-      );
-    }
+    const timings = leaseTimings(options);
+    this.#o = { staleAfterMs: 4 * timings.leaseDurationMs, ...options, ...timings };
+    const { leaseDurationMs } = timings;
     if (!(this.#o.staleAfterMs >= leaseDurationMs)) {
       throw new RangeError(`expected staleAfter >= leaseDuration, got ${this.#o.staleAfterMs} ms`);
     }
