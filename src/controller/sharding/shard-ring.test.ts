@@ -18,7 +18,7 @@ class Cluster extends RingCluster {
   readonly clock: FakeClock;
   readonly store: MemoryLeaseRing;
 
-  constructor() {
+  constructor(drainMs = DRAIN) {
     const clock = new FakeClock({ now: 1_700_000_000_000 });
     const store = new MemoryLeaseRing();
     super({
@@ -27,7 +27,7 @@ class Cluster extends RingCluster {
       leaseDurationMs: LEASE,
       renewDeadlineMs: RENEW,
       retryPeriodMs: RETRY,
-      drainMs: DRAIN,
+      drainMs,
       keys: KEYS,
     });
     this.clock = clock;
@@ -60,9 +60,10 @@ class Cluster extends RingCluster {
 
   /** Stops every member, moving the clock while they drain. */
   async stop(): Promise<void> {
-    const stopped = this.stopAll();
-    await this.advance(DRAIN + 100);
-    await stopped;
+    let stopped = false;
+    const stopping = this.stopAll().then(() => (stopped = true));
+    await this.until(() => stopped, 10 * LEASE);
+    await stopping;
   }
 }
 
@@ -112,6 +113,26 @@ test('a fourth member takes up the keys it wins only after their owners stopped 
   console.log(
     `ring: a 4th member moved ${moved.length} of 600 keys (${((100 * moved.length) / 600).toFixed(1)} %); settled in ${took} ms`,
   );
+  await cluster.stop();
+});
+
+test('a drop that takes longer than the renew deadline: the member keeps renewing (nobody counts it gone), and the newcomer waits for it', async () => {
+  const slow = 3 * RENEW;
+  const cluster = new Cluster(slow);
+  for (const id of ABC) cluster.start(id);
+  await cluster.until(() => cluster.settledOn(ABC), 3 * RETRY);
+  await cluster.advance(slow);
+  const joinedAt = cluster.clock.now();
+  cluster.start('pod-d');
+  const took = await cluster.until(() => cluster.settledOn([...ABC, 'pod-d']), slow + 3 * RETRY);
+  expect(took).toBeGreaterThanOrEqual(slow);
+  await cluster.advance(slow);
+  expect(cluster.owners().size).toBe(KEYS.length);
+  const events = [...cluster.members.values()].flatMap((m) => m.events.map((e) => e.type));
+  expect(events).not.toContain('fenced');
+  expect(events).not.toContain('memberExpired');
+  expect(cluster.violations).toEqual([]);
+  expect(cluster.clock.now() - joinedAt).toBeGreaterThan(LEASE);
   await cluster.stop();
 });
 

@@ -76,6 +76,12 @@ export class ShardRing {
   /** The other members live at the last list, to tell when one expires. */
   #live = new Set<string>();
   #ownership: Ownership;
+  /** The view renewals publish: the applied view once its drop has ended. */
+  #published: View;
+  /** Ownership changes started and not ended; no view is judged meanwhile. */
+  #changing = 0;
+  /** Ends the current pause early. */
+  #wake: () => void = () => undefined;
   #ownVersion: string | undefined;
   #acquiredAt: number | undefined;
   #lastRenewSentAt: number | undefined;
@@ -95,6 +101,7 @@ export class ShardRing {
     if (options.identity === '') throw new RangeError('expected a non-empty identity');
     this.#own = options.ring.lease(options.identity);
     this.#ownership = Ownership.none(options.identity, viewOf([options.identity]));
+    this.#published = this.#ownership.applied;
   }
 
   /** What this replica may work on now. Read it on every decision: it changes as the ring does. */
@@ -111,9 +118,9 @@ export class ShardRing {
     this.#onChange = onChange;
     while (!signal.aborted) {
       this.#throwIfFailed();
-      const again = await this.#tick(signal);
+      await this.#tick(signal);
       this.#throwIfFailed();
-      if (!again && !(await sleep(this.#o.clock, this.#o.retryPeriodMs, signal))) break;
+      if (!(await this.#pause(signal))) break;
     }
     this.#fence?.cancel();
     await this.#change((current) => Ownership.none(this.#o.identity, current.applied));
@@ -129,44 +136,55 @@ export class ShardRing {
     }
   }
 
-  /** One round: renew, read the ring, then switch views or settle. True: run another at once. */
-  async #tick(signal: AbortSignal): Promise<boolean> {
-    const applied = this.#ownership.applied;
-    const published = await this.#renew(applied);
+  /** Waits a retry period, or less when an ownership change ends (to publish it); false when cancelled. */
+  #pause(signal: AbortSignal): Promise<boolean> {
+    const woken = new AbortController();
+    this.#wake = () => woken.abort();
+    const both = AbortSignal.any([signal, woken.signal]);
+    return sleep(this.#o.clock, this.#o.retryPeriodMs, both).then(() => !signal.aborted);
+  }
+
+  /**
+   * One round: renew (publishing the view whose drop has ended), read the ring, then switch views or
+   * settle. The drop of a switch runs while rounds go on renewing, however long it takes.
+   */
+  async #tick(signal: AbortSignal): Promise<void> {
+    const written = await this.#renew(this.#published);
     let leases: RingLease[];
     try {
       leases = await this.#bounded(this.#o.ring.list(), 'listing the shard ring');
     } catch (error) {
       this.#o.onEvent?.({ type: 'listFailed', error });
-      return false;
+      return;
     }
-    if (signal.aborted) return false;
+    if (signal.aborted) return;
     const now = this.#o.clock.now();
     const live = await this.#observe(leases, now);
-    if (this.#fenced(now)) return false;
+    if (this.#fenced(now) || this.#changing > 0) return;
+    const applied = this.#ownership.applied;
     const view = viewOf([...live.keys(), this.#o.identity]);
     if (view.hash !== applied.hash) {
-      await this.#change((current) => {
+      void this.#change((current) => {
         const held = current.empty ? [] : [...current.held.filter((v) => v.hash !== view.hash), view];
         return new Ownership(this.#o.identity, view, held.length > MAX_HELD_VIEWS ? [] : held);
       });
       this.#o.onEvent?.({ type: 'viewChanged', view, previous: applied });
-      return true; // publish the new view at once
+      return;
     }
-    if (!published || this.#ownership.settled) return false;
+    if (written?.hash !== view.hash || this.#ownership.settled) return;
     const agreed = [...live.values()].every((lease) => lease.annotations?.[VIEW_ANNOTATION] === view.hash);
-    if (!agreed) return false;
-    const settled = await this.#change((current) =>
+    if (!agreed) return;
+    void this.#change((current) =>
       current.applied.hash !== view.hash || this.#fenced(this.#o.clock.now())
         ? current
         : new Ownership(this.#o.identity, view, [view]),
-    );
-    if (settled) this.#o.onEvent?.({ type: 'settled', view });
-    return false;
+    ).then((settled) => {
+      if (settled) this.#o.onEvent?.({ type: 'settled', view });
+    });
   }
 
-  /** Writes the own Lease with `view`'s hash; true when written (the view is then published). */
-  async #renew(view: View): Promise<boolean> {
+  /** Writes the own Lease with `view`'s hash; `view` when written (it is then published). */
+  async #renew(view: View): Promise<View | undefined> {
     const sentAt = this.#o.clock.now();
     this.#acquiredAt ??= sentAt;
     const record: LeaseRecord = {
@@ -193,12 +211,12 @@ export class ShardRing {
       this.#lastRenewSentAt = sentAt;
       this.#armFence(sentAt);
       if (first) this.#o.onEvent?.({ type: 'joined' });
-      return true;
+      return view;
     } catch (error) {
       // Written by someone else, deleted, or unknown: read it again next time.
       this.#ownVersion = undefined;
       this.#o.onEvent?.({ type: 'renewFailed', error });
-      return false;
+      return undefined;
     }
   }
 
@@ -264,6 +282,7 @@ export class ShardRing {
    * when it did.
    */
   #change(next: (current: Ownership) => Ownership): Promise<boolean> {
+    this.#changing += 1;
     const run = this.#changes.then(async () => {
       const previous = this.#ownership;
       const ownership = next(previous);
@@ -271,12 +290,18 @@ export class ShardRing {
       this.#ownership = ownership;
       try {
         await this.#onChange(ownership, previous);
+        // Dropped what this view takes away: renewals may publish it now.
+        this.#published = ownership.applied;
       } catch (error) {
         this.#failure ??= { error };
       }
       return true;
     });
-    this.#changes = run.then(() => undefined);
+    const ended = (): void => {
+      this.#changing -= 1;
+      this.#wake();
+    };
+    this.#changes = run.then(ended, ended);
     return run;
   }
 
