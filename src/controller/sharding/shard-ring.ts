@@ -39,6 +39,7 @@ export type RingEvent =
   /** A member's Lease went unchanged for its lease duration, by this replica's clock. */
   | { type: 'memberExpired'; identity: string }
   | { type: 'staleLeaseDeleted'; name: string }
+  | { type: 'staleLeaseDeleteFailed'; name: string; error: unknown }
   /** Cancelled: every key dropped, then the own Lease deleted (or, that failing, left to expire). */
   | { type: 'left'; deleted: boolean };
 
@@ -73,6 +74,8 @@ export class ShardRing {
   readonly #o: Required<Omit<ShardRingOptions, 'onEvent'>> & Pick<ShardRingOptions, 'onEvent'>;
   readonly #own: LeaseStore;
   readonly #observed = new Map<string, ObservedLease>();
+  /** Stale Leases being deleted. */
+  readonly #deleting = new Set<string>();
   /** The other members live at the last list, to tell when one expires. */
   #live = new Set<string>();
   #ownership: Ownership;
@@ -159,7 +162,7 @@ export class ShardRing {
     }
     if (signal.aborted) return;
     const now = this.#o.clock.now();
-    const live = await this.#observe(leases, now);
+    const live = this.#observe(leases, now);
     if (this.#fenced(now) || this.#changing > 0) return;
     const applied = this.#ownership.applied;
     const view = viewOf([...live.keys(), this.#o.identity]);
@@ -224,7 +227,7 @@ export class ShardRing {
    * Notes what the list shows, by local observation time; returns the other live members' Leases by
    * identity, and deletes Leases of replicas long gone.
    */
-  async #observe(leases: readonly RingLease[], now: number): Promise<Map<string, RingLease>> {
+  #observe(leases: readonly RingLease[], now: number): Map<string, RingLease> {
     const live = new Map<string, RingLease>();
     const listed = new Set<string>();
     for (const lease of leases) {
@@ -238,7 +241,10 @@ export class ShardRing {
       if (!observed.expired(now)) live.set(holderIdentity, lease);
       else if (this.#live.has(holderIdentity))
         this.#o.onEvent?.({ type: 'memberExpired', identity: holderIdentity });
-      if (observed.unchangedFor(now) >= this.#o.staleAfterMs) await this.#deleteStale(lease);
+      if (observed.unchangedFor(now) >= this.#o.staleAfterMs && !this.#deleting.has(lease.name)) {
+        // Not awaited: a slow delete must not hold up the renewals.
+        void this.#deleteStale(lease);
+      }
     }
     for (const name of this.#observed.keys()) if (!listed.has(name)) this.#observed.delete(name);
     this.#live = new Set(live.keys());
@@ -246,6 +252,7 @@ export class ShardRing {
   }
 
   async #deleteStale(lease: RingLease): Promise<void> {
+    this.#deleting.add(lease.name);
     try {
       // Only the version judged stale: a holder that came back and renewed keeps its Lease.
       if (
@@ -255,7 +262,9 @@ export class ShardRing {
         this.#o.onEvent?.({ type: 'staleLeaseDeleted', name: lease.name });
       }
     } catch (error) {
-      this.#o.onEvent?.({ type: 'listFailed', error });
+      this.#o.onEvent?.({ type: 'staleLeaseDeleteFailed', name: lease.name, error });
+    } finally {
+      this.#deleting.delete(lease.name);
     }
   }
 
