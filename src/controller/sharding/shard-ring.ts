@@ -237,14 +237,15 @@ export class ShardRing {
       let observed = this.#observed.get(lease.name);
       if (observed === undefined) this.#observed.set(lease.name, (observed = new ObservedLease()));
       observed.observe(lease.record, now);
-      if (holderIdentity === '') continue;
-      if (!observed.expired(now)) live.set(holderIdentity, lease);
-      else if (this.#live.has(holderIdentity))
-        this.#o.onEvent?.({ type: 'memberExpired', identity: holderIdentity });
       if (observed.unchangedFor(now) >= this.#o.staleAfterMs && !this.#deleting.has(lease.name)) {
         // Not awaited: a slow delete must not hold up the renewals.
         void this.#deleteStale(lease);
       }
+      // An empty holder is a released Lease: nobody's.
+      if (holderIdentity === '') continue;
+      if (!observed.expired(now)) live.set(holderIdentity, lease);
+      else if (this.#live.has(holderIdentity))
+        this.#o.onEvent?.({ type: 'memberExpired', identity: holderIdentity });
     }
     for (const name of this.#observed.keys()) if (!listed.has(name)) this.#observed.delete(name);
     this.#live = new Set(live.keys());
