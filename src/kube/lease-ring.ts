@@ -61,9 +61,18 @@ export class KubeLeaseRing implements LeaseRing {
     }
   }
 
-  /** `<ring>-<identity>`: one namespace may hold several rings (and the leader election Lease). */
+  /**
+   * `<ring>-<identity>`: one namespace may hold several rings (and the leader election Lease). Throws
+   * a RangeError when that is no valid object name.
+   */
   leaseName(identity: string): string {
-    return `${this.#ring}-${identity}`;
+    const name = `${this.#ring}-${identity}`;
+    if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+      throw new RangeError(
+        `expected the ring name and identity to make a Lease name (lower-case letters, digits, '-', '.', at most 253 characters), got ${JSON.stringify(name)}`,
+      );
+    }
+    return name;
   }
 
   lease(identity: string): LeaseStore {
