@@ -104,7 +104,9 @@ export class ReconcileWork implements Runnable {
    * Without a live term there is nothing to drop, and the next term enqueues every cached resource.
    */
   async applyOwnership(next: Ownership, previous: Ownership): Promise<void> {
-    await Promise.all([...this.#live].map((term) => term.sharded?.apply(next, previous)));
+    await Promise.all(
+      [...this.#live].map((term) => term.sharded?.apply(next, previous) ?? Promise.resolve()),
+    );
   }
 
   start(signal: AbortSignal): Running {

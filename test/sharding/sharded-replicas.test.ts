@@ -1,0 +1,418 @@
+import { CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { RECONCILE_ANNOTATION, type PipelineRunNode } from '../../src/api/v1alpha1.ts';
+import { rendezvousOwner } from '../../src/controller/sharding/index.ts';
+import { SHARD_RING_LABEL } from '../../src/kube/lease-ring.ts';
+import { PaiflowSimulator, validateScenario } from '../../src/sandbox/paiflow-sim/index.ts';
+import { applyManifests, startKubeApiServerCluster, type Cluster } from '../support/cluster.ts';
+import { permissions } from '../support/controller-permissions.ts';
+import { describeWithKubeApiServer, START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
+import { accessKey, ControllerReplicas, loggedAt, type Replica } from '../support/replicas.ts';
+import { waitFor } from '../support/wait.ts';
+
+// The acceptance of sharding (docs/architecture.md, "Sharding"): real controller processes
+// (`paiflow-controller run --sharding`) against the real kube-apiserver, as the controller's
+// ServiceAccount bound to exactly deploy/sharding's Role (not the leader election one), and the
+// PAIFlow simulator: 600 resources of 600 runs (the shard key is the run), all Running, polled every
+// 2 s in batches of 100. Who polls is told by the simulator (one AccessKey per replica), who writes
+// by each replica's loopback proxy (test/support/replicas.ts). Throughout, reconciles are requested
+// round robin (one resource every 50 ms, each every 30 s), so statuses are written during every
+// handover. Durations are short: lease 3 s, renew deadline 2 s, retry period 0.5 s.
+
+const LEASE_MS = 3000;
+const RENEW_MS = 2000;
+const RETRY_MS = 500;
+const INTERVAL_MS = 2000;
+const BATCH_SIZE = 100;
+const RESOURCES = 600;
+const NAMESPACE = 'shards';
+const RING = 'paiflow-controller';
+const LEASE_NAMESPACE = 'paiflow-system';
+// Long enough to hold several rounds of every replica; rounds are not aligned with it.
+const WINDOW_INTERVALS = 5;
+const TEST_TIMEOUT_MS = 60_000;
+
+const runId = (i: number): string => `flow-sh${String(i).padStart(6, '0')}`;
+const nameOf = (i: number): string => `prn-${i}`;
+
+let cluster: Cluster;
+let sim: PaiflowSimulator;
+let replicas: ControllerReplicas;
+/** PAIFlow calls per interval of one replica owning all 600 resources, measured in the first test. */
+let oneReplicaPerInterval: number;
+const churn = new AbortController();
+let churned: Promise<void> = Promise.resolve();
+
+/** Member identities in the ring's Leases, by replica name (identities are `<pod name>-<random>`). */
+async function members(): Promise<Map<string, string>> {
+  const leases = await cluster
+    .server!.admin.makeApiClient(CoordinationV1Api)
+    .listNamespacedLease({ namespace: LEASE_NAMESPACE, labelSelector: `${SHARD_RING_LABEL}=${RING}` });
+  const byReplica = new Map<string, string>();
+  for (const lease of leases.items) {
+    const identity = lease.spec?.holderIdentity ?? '';
+    const replica = replicas.live().find((r) => identity.startsWith(`${r.name}-`));
+    if (replica !== undefined) byReplica.set(replica.name, identity);
+  }
+  return byReplica;
+}
+
+/** The owning replica of each run by rendezvous hashing over `identities` (replica name -> identity). */
+function owners(identities: Map<string, string>): Map<string, string> {
+  const replicaOf = new Map([...identities].map(([name, id]) => [id, name]));
+  const result = new Map<string, string>();
+  for (let i = 0; i < RESOURCES; i++)
+    result.set(runId(i), replicaOf.get(rendezvousOwner(runId(i), [...replicaOf.keys()])!)!);
+  return result;
+}
+
+/** An unlabelled sample of one replica's /metrics. */
+async function gauge(replica: Replica, name: string): Promise<number | undefined> {
+  const text = await (await fetch(replica.metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+/** Waits until every live replica applies a settled view of `size` members; the owned counts by replica. */
+async function settled(size: number): Promise<Map<string, number>> {
+  let counts = new Map<string, number>();
+  try {
+    await waitFor(
+      async () => {
+        counts = new Map();
+        for (const replica of replicas.live()) {
+          if ((await gauge(replica, 'paiflow_shard_settled')) !== 1) return false;
+          if ((await gauge(replica, 'paiflow_shard_ring_members')) !== size) return false;
+          counts.set(replica.name, (await gauge(replica, 'paiflow_shard_owned_resources')) ?? 0);
+        }
+        return counts.size === size && [...counts.values()].reduce((a, b) => a + b, 0) === RESOURCES;
+      },
+      `a settled ring of ${size}`,
+      30_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${replicas.lastWords()}`, { cause: error });
+  }
+  return counts;
+}
+
+const shares = (counts: Map<string, number>): string =>
+  [...counts].map(([name, count]) => `${name}=${count}`).join(' ');
+
+/** PAIFlow calls (all operations) per poll interval over a window of WINDOW_INTERVALS, all replicas. */
+async function callsPerInterval(): Promise<{ total: number; byReplica: string; details: number }> {
+  const before = sim.counts();
+  const started = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_INTERVALS * INTERVAL_MS));
+  const after = sim.counts();
+  const intervals = (Date.now() - started) / INTERVAL_MS;
+  const byReplica = replicas
+    .live()
+    .map((r) => {
+      const calls = (after.byAccessKey[r.accessKeyId] ?? 0) - (before.byAccessKey[r.accessKeyId] ?? 0);
+      return `${r.name}=${(calls / intervals).toFixed(2)}`;
+    })
+    .join(' ');
+  const details =
+    (after.byOperation.ListPipelineRunNodeStatus ?? 0) - (before.byOperation.ListPipelineRunNodeStatus ?? 0);
+  return { total: (after.total - before.total) / intervals, byReplica, details };
+}
+
+/**
+ * Waits for an interval without a detail call: a resource new to a replica gets one, then joins the
+ * batches, so from then on the calls counted are the steady ones.
+ */
+async function firstPollsOver(): Promise<void> {
+  const details = (): number => sim.counts().byOperation.ListPipelineRunNodeStatus ?? 0;
+  await waitFor(
+    async () => {
+      const before = details();
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+      return details() === before;
+    },
+    'the first polls of the resources taken up to end',
+    20_000,
+  );
+}
+
+/** Reconcile requests sent by churnReconciles, and the first refused. */
+const requested = { sent: 0, refused: undefined as unknown };
+
+/** Requests a reconcile of one resource every 50 ms, round robin, until `signal` aborts. */
+async function churnReconciles(signal: AbortSignal): Promise<void> {
+  const api = cluster.server!.admin.makeApiClient(CustomObjectsApi);
+  for (let i = 0; !signal.aborted; i++) {
+    try {
+      await api.patchNamespacedCustomObject({
+        group: 'paiflow.dev',
+        version: 'v1alpha1',
+        plural: 'pipelinerunnodes',
+        namespace: NAMESPACE,
+        name: nameOf(i % RESOURCES),
+        body: [
+          {
+            op: 'add',
+            path: `/metadata/annotations/${RECONCILE_ANNOTATION.replace('/', '~1')}`,
+            value: new Date().toISOString(),
+          },
+        ],
+      });
+      requested.sent += 1;
+    } catch (error) {
+      requested.refused ??= error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function resources(): Promise<PipelineRunNode[]> {
+  const list = await cluster.list({
+    apiVersion: 'paiflow.dev/v1alpha1',
+    kind: 'PipelineRunNode',
+    namespace: NAMESPACE,
+  });
+  return list as unknown as PipelineRunNode[];
+}
+
+describeWithKubeApiServer('sharded controller replicas on the real API server', () => {
+  beforeAll(async () => {
+    cluster = await startKubeApiServerCluster('cluster-wide', 'shard-ring');
+    sim = new PaiflowSimulator({
+      accessKeys: Array.from({ length: 8 }, (_, i) => accessKey(i)),
+      scenario: validateScenario({
+        settings: { readyToSchedule: '1s', starting: '1s' },
+        runs: Array.from({ length: RESOURCES }, (_, r) => ({
+          id: runId(r),
+          nodes: [{ id: 'train', duration: '10h' }],
+        })),
+      }),
+      clock: { kind: 'manual' },
+    });
+    const paiflowUrl = await sim.listen();
+    sim.setTime(60_000); // every node Running
+    await cluster.createNamespace(NAMESPACE);
+    await applyManifests(
+      cluster.kubeconfigPath,
+      Array.from({ length: RESOURCES }, (_, i) => ({
+        apiVersion: 'paiflow.dev/v1alpha1',
+        kind: 'PipelineRunNode',
+        metadata: { name: nameOf(i), namespace: NAMESPACE },
+        spec: { endpoint: paiflowUrl, pipelineRunId: runId(i), nodeId: 'train' },
+      })),
+    );
+    replicas = new ControllerReplicas({
+      cluster,
+      args: [
+        '--sharding',
+        `--leader-election-namespace=${LEASE_NAMESPACE}`,
+        `--leader-election-lease-duration=${LEASE_MS}ms`,
+        `--leader-election-renew-deadline=${RENEW_MS}ms`,
+        `--leader-election-retry-period=${RETRY_MS}ms`,
+        `--namespaces=${NAMESPACE}`,
+        `--default-poll-interval=${INTERVAL_MS}ms`,
+        '--min-poll-interval=1s',
+        `--paiflow-batch-size=${BATCH_SIZE}`,
+        // No full refresh (a detail call) within the test: the counted calls are the batched ones.
+        '--full-refresh-intervals=1000',
+        '--paiflow-qps=400',
+        '--paiflow-burst=400',
+      ],
+    });
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    churn.abort();
+    await churned;
+    await replicas.close();
+    await sim.close();
+    await cluster.close();
+  }, TEST_TIMEOUT_MS);
+
+  test(
+    'the ServiceAccount has the shard ring Role for Leases, not the leader election one',
+    async () => {
+      const leases = (await permissions(cluster.controllerKubeConfig, LEASE_NAMESPACE)).filter((line) =>
+        line.includes(' leases.'),
+      );
+      expect(leases).toEqual(
+        ['create', 'delete', 'get', 'list', 'update'].map((verb) => `${verb} leases.coordination.k8s.io`),
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'one replica owns all 600 resources: the PAIFlow calls per interval to compare with',
+    async () => {
+      await replicas.add();
+      await waitFor(
+        async () => (await resources()).filter((r) => r.status?.phase === 'Running').length === RESOURCES,
+        'every resource Running',
+        45_000,
+      );
+      expect(await settled(1)).toEqual(new Map([['replica-0', RESOURCES]]));
+      await firstPollsOver();
+      const { total, details } = await callsPerInterval();
+      oneReplicaPerInterval = total;
+      console.log(
+        `sharding, 1 replica: ${total.toFixed(2)} PAIFlow calls per ${INTERVAL_MS} ms interval for ${RESOURCES} resources (${details} detail calls in the window)` +
+          ` (batch size ${BATCH_SIZE}: ${Math.ceil(RESOURCES / BATCH_SIZE)} expected)`,
+      );
+      expect(total).toBeLessThanOrEqual(Math.ceil(RESOURCES / BATCH_SIZE) + 1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    '3 replicas: each owns 200 +- 25 %, together no more PAIFlow calls per interval than one replica plus batch remainders',
+    async () => {
+      await replicas.add();
+      await replicas.add();
+      const counts = await settled(3);
+      const math = owners(await members());
+      for (const [name, count] of counts) {
+        // The gauges agree with the ring's rendezvous hashing over the member Leases.
+        expect({ name, count }).toEqual({ name, count: [...math.values()].filter((o) => o === name).length });
+        expect(Math.abs(count - RESOURCES / 3)).toBeLessThanOrEqual(0.25 * (RESOURCES / 3));
+      }
+      for (const replica of replicas.live()) expect((await fetch(replica.readyz)).status).toBe(200);
+      await firstPollsOver();
+      const { total, byReplica, details } = await callsPerInterval();
+      // Each replica batches its own share: sum of ceil(share / batch) <= ceil(600 / batch) + (3 - 1).
+      const remainders = counts.size - 1;
+      const computed = [...counts.values()].reduce((sum, n) => sum + Math.ceil(n / BATCH_SIZE), 0);
+      console.log(
+        `sharding, 3 replicas: owned ${shares(counts)}; ${total.toFixed(2)} PAIFlow calls per interval (${byReplica}; ${details} detail calls in the window);` +
+          ` one replica measured ${oneReplicaPerInterval.toFixed(2)}, + ${remainders} batch remainders = ${(oneReplicaPerInterval + remainders).toFixed(2)};` +
+          ` computed from the shares: ${computed}`,
+      );
+      expect(computed).toBeLessThanOrEqual(Math.ceil(RESOURCES / BATCH_SIZE) + remainders);
+      expect(total).toBeLessThanOrEqual(oneReplicaPerInterval + remainders);
+      churned = churnReconciles(churn.signal);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'a 4th replica takes <= 35 % of the resources, only those it wins',
+    async () => {
+      const before = owners(await members());
+      const fourth = await replicas.add();
+      const counts = await settled(4);
+      const after = owners(await members());
+      const moved = [...after].filter(([run, owner]) => before.get(run) !== owner);
+      console.log(
+        `sharding, a 4th replica: ${moved.length} of ${RESOURCES} resources moved (${((100 * moved.length) / RESOURCES).toFixed(1)} %); owned ${shares(counts)}`,
+      );
+      for (const [, owner] of moved) expect(owner).toBe(fourth.name);
+      expect(counts.get(fourth.name)).toBe(moved.length);
+      expect(moved.length / RESOURCES).toBeLessThanOrEqual(0.35);
+      await waitFor(
+        () => (sim.counts().byAccessKey[fourth.accessKeyId] ?? 0) > 0,
+        'the 4th replica to poll',
+        10_000,
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'kill -9 of a replica: its resources are polled again within lease duration + one poll interval',
+    async () => {
+      const victim = replicas.live()[1]!;
+      const runs = [...owners(await members())]
+        .filter(([, owner]) => owner === victim.name)
+        .map(([run]) => run);
+      expect(runs.length).toBe(await gauge(victim, 'paiflow_shard_owned_resources'));
+      const killed = await replicas.kill(victim);
+      const polled = sim.counts().byRun;
+      const firstPoll = new Map<string, number>();
+      await waitFor(
+        () => {
+          const now = sim.counts().byRun;
+          for (const run of runs)
+            if (!firstPoll.has(run) && (now[run] ?? 0) > (polled[run] ?? 0)) firstPoll.set(run, Date.now());
+          return firstPoll.size === runs.length;
+        },
+        "the killed replica's resources to be polled again",
+        LEASE_MS + INTERVAL_MS + 15_000,
+      );
+      const worst = Math.max(...firstPoll.values()) - killed;
+      const first = Math.min(...firstPoll.values()) - killed;
+      console.log(
+        `sharding, kill -9 of ${victim.name}: its ${runs.length} resources polled again ${first}-${worst} ms after the kill` +
+          ` (bound: lease ${LEASE_MS} ms + interval ${INTERVAL_MS} ms = ${LEASE_MS + INTERVAL_MS} ms)`,
+      );
+      expect(worst).toBeLessThanOrEqual(LEASE_MS + INTERVAL_MS);
+      const counts = await settled(3);
+      console.log(`sharding, after the kill: owned ${shares(counts)}`);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'SIGTERM of a replica: its work stops, then its Lease is deleted, it exits 0; the others take over at once',
+    async () => {
+      const leaving = replicas.live()[0]!;
+      const identity = (await members()).get(leaving.name)!;
+      const runs = [...owners(await members())]
+        .filter(([, owner]) => owner === leaving.name)
+        .map(([run]) => run);
+      leaving.child.kill('SIGTERM');
+      const signalled = Date.now();
+      const polled = sim.counts().byRun;
+      expect(await leaving.exited).toBe(0);
+      const stopped = loggedAt(leaving, 'reconcile work stopped', signalled - 1000)!;
+      const left = leaving.log().find((l) => l.msg === 'shard ring: left' && l.time >= signalled - 1000);
+      expect(left).toMatchObject({ leaseDeleted: true });
+      expect(stopped).toBeLessThanOrEqual(left!.time);
+      expect((await members()).has(leaving.name)).toBe(false);
+      await waitFor(
+        () => {
+          const now = sim.counts().byRun;
+          return runs.every((run) => (now[run] ?? 0) > (polled[run] ?? 0));
+        },
+        'the leaving replica’s resources to be polled again',
+        LEASE_MS + INTERVAL_MS,
+      );
+      console.log(
+        `sharding, SIGTERM of ${leaving.name} (${identity}): work stopped ${stopped - signalled} ms and Lease deleted ${left!.time - signalled} ms after the signal;` +
+          ` its ${runs.length} resources polled again by ${Date.now() - signalled} ms`,
+      );
+      await settled(2);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'over the whole test no resource had its status written by two replicas within one poll interval',
+    async () => {
+      churn.abort();
+      await churned;
+      expect({ refused: requested.refused }).toEqual({ refused: undefined });
+      // Writes as each replica's proxy saw them (attempts, whatever the answer), by resource and by
+      // poll interval counted from the first write: the writers of each (resource, interval).
+      const writes = replicas.all.flatMap((replica) =>
+        replicas.statusWrites(replica).map((write) => ({ ...write, replica: replica.name })),
+      );
+      const origin = Math.min(...writes.map((w) => w.at));
+      const writers = new Map<string, Set<string>>();
+      const byResource = new Map<string, Set<string>>();
+      for (const write of writes) {
+        const slot = `${write.name}@${Math.floor((write.at - origin) / INTERVAL_MS)}`;
+        writers.set(slot, (writers.get(slot) ?? new Set()).add(write.replica));
+        byResource.set(write.name, (byResource.get(write.name) ?? new Set()).add(write.replica));
+      }
+      const doubled = [...writers]
+        .filter(([, set]) => set.size > 1)
+        .map(([slot, set]) => `${slot}: ${[...set].join(',')}`);
+      const handedOver = [...byResource.values()].filter((set) => set.size > 1).length;
+      console.log(
+        `sharding, ${requested.sent} reconcile requests; status writes: ${writes.length} by ${replicas.all.length} replicas, ${byResource.size} resources written,` +
+          ` ${handedOver} of them by more than one replica over the test; ${writers.size} (resource, interval) pairs, ${doubled.length} with two writers`,
+      );
+      expect(handedOver).toBeGreaterThan(0);
+      expect(doubled).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
