@@ -132,10 +132,14 @@ export class ControllerReplicas {
     return replica.proxy.requests.filter((r) => WRITE.test(r.method) && RECONCILE_WRITE.test(r.path));
   }
 
-  /** The status writes the replica sent, with the resource's name. */
-  statusWrites(replica: Replica): { name: string; at: number }[] {
+  /**
+   * The status writes of the replica the API server accepted (a refused one, 409 on a stale
+   * resourceVersion, wrote nothing), with the resource's name and when the replica sent them.
+   */
+  acceptedStatusWrites(replica: Replica): { name: string; at: number }[] {
     return replica.proxy.requests.flatMap((r) => {
-      const name = WRITE.test(r.method) ? STATUS_WRITE.exec(r.path)?.[1] : undefined;
+      const accepted = WRITE.test(r.method) && r.status !== undefined && r.status < 300;
+      const name = accepted ? STATUS_WRITE.exec(r.path)?.[1] : undefined;
       return name === undefined ? [] : [{ name, at: r.at }];
     });
   }
