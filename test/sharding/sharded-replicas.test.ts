@@ -1,13 +1,12 @@
-import { CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { RECONCILE_ANNOTATION, type PipelineRunNode } from '../../src/api/v1alpha1.ts';
-import { rendezvousOwner } from '../../src/controller/sharding/index.ts';
-import { SHARD_RING_LABEL } from '../../src/kube/lease-ring.ts';
+import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
 import { PaiflowSimulator, validateScenario } from '../../src/sandbox/paiflow-sim/index.ts';
 import { applyManifests, startKubeApiServerCluster, type Cluster } from '../support/cluster.ts';
 import { permissions } from '../support/controller-permissions.ts';
 import { describeWithKubeApiServer, START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
+import { ReconcileRequests } from '../support/reconcile-requests.ts';
 import { accessKey, ControllerReplicas, loggedAt, type Replica } from '../support/replicas.ts';
 import { waitFor } from '../support/wait.ts';
+import { gauge, RingProbe } from './ring-probe.ts';
 
 // The acceptance of sharding (docs/architecture.md, "Sharding"): real controller processes
 // (`paiflow-controller run --sharding`) against the real kube-apiserver, as the controller's
@@ -45,38 +44,13 @@ let sim: PaiflowSimulator;
 let replicas: ControllerReplicas;
 /** PAIFlow calls per interval of one replica owning all 600 resources, measured in the first test. */
 let oneReplica: CallRates;
-const churn = new AbortController();
-let churned: Promise<void> = Promise.resolve();
-/** Whether churnReconciles sends requests now (paused while PAIFlow calls are counted). */
-let churning = false;
-
-/** Member identities in the ring's Leases, by replica name (identities are `<pod name>-<random>`). */
-async function members(): Promise<Map<string, string>> {
-  const leases = await cluster
-    .server!.admin.makeApiClient(CoordinationV1Api)
-    .listNamespacedLease({ namespace: LEASE_NAMESPACE, labelSelector: `${SHARD_RING_LABEL}=${RING}` });
-  const byReplica = new Map<string, string>();
-  for (const lease of leases.items) {
-    const identity = lease.spec?.holderIdentity ?? '';
-    const replica = replicas.live().find((r) => identity.startsWith(`${r.name}-`));
-    if (replica !== undefined) byReplica.set(replica.name, identity);
-  }
-  return byReplica;
-}
-
-/** The owning replica of each run by rendezvous hashing over `identities` (replica name -> identity). */
-function owners(identities: Map<string, string>): Map<string, string> {
-  const replicaOf = new Map([...identities].map(([name, id]) => [id, name]));
-  const result = new Map<string, string>();
-  for (let i = 0; i < RESOURCES; i++)
-    result.set(runId(i), replicaOf.get(rendezvousOwner(runId(i), [...replicaOf.keys()])!)!);
-  return result;
-}
-
-/** The runs `replica` owns by the ring's Leases now. */
-async function runsOf(replica: Replica): Promise<string[]> {
-  return [...owners(await members())].filter(([, owner]) => owner === replica.name).map(([run]) => run);
-}
+let ring: RingProbe;
+/**
+ * Up to 20 a second, round robin: each resource is requested at most every 30 s, many poll
+ * intervals, so no two status writes of one resource within an interval answer two different
+ * requests (statuses of Running nodes change only with a request). Paused while calls are counted.
+ */
+let requests: ReconcileRequests;
 
 /**
  * Waits until every run of `runs` has been polled (by anyone) since now; when each first was, from
@@ -100,39 +74,6 @@ async function pollsAgain(
     timeoutMs,
   );
   return [Math.min(...firstPoll.values()), Math.max(...firstPoll.values())];
-}
-
-/** An unlabelled sample of one replica's /metrics. */
-async function gauge(replica: Replica, name: string): Promise<number | undefined> {
-  const text = await (await fetch(replica.metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
-}
-
-/**
- * Waits until every live replica (but those in `not`) applies a settled view of `size` members; the
- * owned counts by replica.
- */
-async function settled(size: number, not: Replica[] = []): Promise<Map<string, number>> {
-  let counts = new Map<string, number>();
-  try {
-    await waitFor(
-      async () => {
-        counts = new Map();
-        for (const replica of replicas.live().filter((r) => !not.includes(r))) {
-          if ((await gauge(replica, 'paiflow_shard_settled')) !== 1) return false;
-          if ((await gauge(replica, 'paiflow_shard_ring_members')) !== size) return false;
-          counts.set(replica.name, (await gauge(replica, 'paiflow_shard_owned_resources')) ?? 0);
-        }
-        return counts.size === size && [...counts.values()].reduce((a, b) => a + b, 0) === RESOURCES;
-      },
-      `a settled ring of ${size}`,
-      30_000,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${replicas.lastWords()}`, { cause: error });
-  }
-  return counts;
 }
 
 const shares = (counts: Map<string, number>): string =>
@@ -185,48 +126,6 @@ async function firstPollsOver(): Promise<void> {
     'the first polls of the resources taken up to end',
     20_000,
   );
-}
-
-/** Reconcile requests sent by churnReconciles, and the first refused. */
-const requested = { sent: 0, refused: undefined as unknown };
-
-/**
- * Requests reconciles while `churning`, until `signal` aborts: 2 loops, each sending one request every
- * 100 ms at most, round robin over the resources. At most 20 requests a second: each resource is
- * requested at most every 30 s, many poll intervals, so no two status writes of one
- * resource within an interval answer two different requests (statuses of Running nodes change only
- * with a request).
- */
-async function churnReconciles(signal: AbortSignal): Promise<void> {
-  const api = cluster.server!.admin.makeApiClient(CustomObjectsApi);
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      if (!churning) continue;
-      const name = nameOf(next++ % RESOURCES);
-      try {
-        await api.patchNamespacedCustomObject({
-          group: 'paiflow.dev',
-          version: 'v1alpha1',
-          plural: 'pipelinerunnodes',
-          namespace: NAMESPACE,
-          name,
-          body: [
-            {
-              op: 'add',
-              path: `/metadata/annotations/${RECONCILE_ANNOTATION.replace('/', '~1')}`,
-              value: new Date().toISOString(),
-            },
-          ],
-        });
-        requested.sent += 1;
-      } catch (error) {
-        requested.refused ??= error;
-      }
-    }
-  };
-  await Promise.all([loop(), loop()]);
 }
 
 async function resources(): Promise<PipelineRunNode[]> {
@@ -287,11 +186,23 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
         '--paiflow-max-concurrent-per-identity=64',
       ],
     });
+    const admin = cluster.server!.admin;
+    ring = new RingProbe({
+      admin,
+      namespace: LEASE_NAMESPACE,
+      ring: RING,
+      replicas,
+      keys: Array.from({ length: RESOURCES }, (_, i) => runId(i)),
+    });
+    requests = new ReconcileRequests({
+      admin,
+      namespace: NAMESPACE,
+      names: Array.from({ length: RESOURCES }, (_, i) => nameOf(i)),
+    });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
-    churn.abort();
-    await churned;
+    await requests.stop();
     await replicas.close();
     await sim.close();
     await cluster.close();
@@ -319,7 +230,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
         'every resource Running',
         45_000,
       );
-      expect(await settled(1)).toEqual(new Map([['replica-0', RESOURCES]]));
+      expect(await ring.settled(1)).toEqual(new Map([['replica-0', RESOURCES]]));
       await firstPollsOver();
       oneReplica = await callsPerInterval();
       const perRound = Math.ceil(RESOURCES / BATCH_SIZE);
@@ -340,13 +251,12 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
     '3 replicas: each owns 200 +- 25 %, together no more PAIFlow calls per interval than one replica plus batch remainders',
     async () => {
       // Statuses written during the handover from one replica to three.
-      churned = churnReconciles(churn.signal);
-      churning = true;
+      requests.resume();
       await replicas.add();
       await replicas.add();
-      const counts = await settled(3);
-      churning = false; // a request means a detail call: not part of the steady figure
-      const math = owners(await members());
+      const counts = await ring.settled(3);
+      requests.pause(); // a request means a detail call: not part of the steady figure
+      const math = ring.owners(await ring.members());
       for (const [name, count] of counts) {
         // The gauges agree with the ring's rendezvous hashing over the member Leases.
         expect({ name, count }).toEqual({ name, count: [...math.values()].filter((o) => o === name).length });
@@ -369,7 +279,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
       expect(perRound).toBeLessThanOrEqual(Math.ceil(RESOURCES / BATCH_SIZE) + remainders);
       // Rounds are not aligned with the window: each replica may fit one more round in it.
       expect(sharded.batches * sharded.intervals).toBeLessThanOrEqual(bound * sharded.intervals + perRound);
-      churning = true;
+      requests.resume();
     },
     TEST_TIMEOUT_MS,
   );
@@ -377,10 +287,10 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
   test(
     'a 4th replica takes <= 35 % of the resources, only those it wins',
     async () => {
-      const before = owners(await members());
+      const before = ring.owners(await ring.members());
       const fourth = await replicas.add();
-      const counts = await settled(4);
-      const after = owners(await members());
+      const counts = await ring.settled(4);
+      const after = ring.owners(await ring.members());
       const moved = [...after].filter(([run, owner]) => before.get(run) !== owner);
       console.log(
         `sharding, a 4th replica: ${moved.length} of ${RESOURCES} resources moved (${((100 * moved.length) / RESOURCES).toFixed(1)} %); owned ${shares(counts)}`,
@@ -401,7 +311,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
     'kill -9 of a replica: its resources are polled again within lease duration + one poll interval',
     async () => {
       const victim = replicas.live()[1]!;
-      const runs = await runsOf(victim);
+      const runs = await ring.keysOf(victim);
       expect(runs.length).toBe(await gauge(victim, 'paiflow_shard_owned_resources'));
       const killed = await replicas.kill(victim);
       const [first, last] = await pollsAgain(
@@ -415,7 +325,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
           ` (bound: lease ${LEASE_MS} ms + interval ${INTERVAL_MS} ms = ${LEASE_MS + INTERVAL_MS} ms)`,
       );
       expect(worst).toBeLessThanOrEqual(LEASE_MS + INTERVAL_MS);
-      const counts = await settled(3);
+      const counts = await ring.settled(3);
       console.log(`sharding, after the kill: owned ${shares(counts)}`);
     },
     TEST_TIMEOUT_MS,
@@ -425,8 +335,8 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
     'SIGTERM of a replica: its work stops, then its Lease is deleted, it exits 0; the others take over at once',
     async () => {
       const leaving = replicas.live()[0]!;
-      const identity = (await members()).get(leaving.name)!;
-      const runs = await runsOf(leaving);
+      const identity = (await ring.members()).get(leaving.name)!;
+      const runs = await ring.keysOf(leaving);
       const signalled = Date.now();
       leaving.child.kill('SIGTERM');
       expect(await leaving.exited).toBe(0);
@@ -440,13 +350,13 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
       const left = leaving.log().find((l) => l.msg === 'shard ring: left' && l.time >= signalled - 1000);
       expect(left).toMatchObject({ leaseDeleted: true });
       expect(stopped).toBeLessThanOrEqual(left!.time);
-      expect((await members()).has(leaving.name)).toBe(false);
+      expect((await ring.members()).has(leaving.name)).toBe(false);
       const [, last] = await again;
       console.log(
         `sharding, SIGTERM of ${leaving.name} (${identity}): work stopped ${stopped - signalled} ms and Lease deleted ${left!.time - signalled} ms after the signal;` +
           ` its ${runs.length} resources polled again by ${last - signalled} ms`,
       );
-      await settled(2);
+      await ring.settled(2);
     },
     TEST_TIMEOUT_MS,
   );
@@ -455,7 +365,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
     'a replica cut off from the API server fences itself at the renew deadline and stops polling; the other takes over; it stays ready',
     async () => {
       const [survivor, cut] = replicas.live() as [Replica, Replica];
-      const runs = await runsOf(cut);
+      const runs = await ring.keysOf(cut);
       const calls = (): number => sim.counts().byAccessKey[cut.accessKeyId] ?? 0;
       // The fence counts from the sending of the last renewal that succeeded.
       const renewals = cut.proxy.requests.filter(
@@ -485,7 +395,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
       expect(calls()).toBe(callsWhenFenced);
       // Readiness never depends on the ring: fenced, owning nothing, it is still a ready replica.
       expect((await fetch(cut.readyz)).status).toBe(200);
-      expect(await settled(1, [cut])).toEqual(new Map([[survivor.name, RESOURCES]]));
+      expect(await ring.settled(1, [cut])).toEqual(new Map([[survivor.name, RESOURCES]]));
     },
     TEST_TIMEOUT_MS,
   );
@@ -493,9 +403,8 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
   test(
     'over the whole test no resource had its status written by two replicas within one poll interval',
     async () => {
-      churn.abort();
-      await churned;
-      expect({ refused: requested.refused }).toEqual({ refused: undefined });
+      await requests.stop();
+      expect({ refused: requests.refused }).toEqual({ refused: undefined });
       // Writes as each replica's proxy saw them (attempts, whatever the answer), by resource and by
       // poll interval counted from the first write: the writers of each (resource, interval).
       const writes = replicas.all.flatMap((replica) =>
@@ -524,7 +433,7 @@ describeWithKubeApiServer('sharded controller replicas on the real API server', 
         .map(([slot, set]) => `${slot}: ${[...set].join(',')}`);
       const handedOver = [...byResource.values()].filter((set) => set.size > 1).length;
       console.log(
-        `sharding, ${requested.sent} reconcile requests; status writes: ${writes.length} by ${replicas.all.length} replicas, ${byResource.size} resources written,` +
+        `sharding, ${requests.sent} reconcile requests; status writes: ${writes.length} by ${replicas.all.length} replicas, ${byResource.size} resources written,` +
           ` ${handedOver} of them by more than one replica over the test; ${writers.size} (resource, interval) pairs, ${doubled.length} with two writers;` +
           ` closest writes of one resource by two replicas ${closest} ms apart`,
       );
