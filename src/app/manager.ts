@@ -28,8 +28,11 @@ import { RunGroup } from '../controller/lifecycle/run-group.ts';
 import { runnable } from '../controller/lifecycle/runnable.ts';
 import type { Observer } from '../controller/observer/index.ts';
 import type { RateLimitingQueue } from '../controller/queue/index.ts';
+import { shardKey, type Ownership, type ShardRing } from '../controller/sharding/index.ts';
+import type { PipelineRunNode } from '../api/v1alpha1.ts';
 import { createLeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import { ReconcileWork } from './reconcile-work.ts';
+import { createShardRing, ringMember, type ShardingOptions } from './shard-ring.ts';
 
 /** Everything `paiflow-controller run` configures; src/cli/commands/run.ts documents each flag. */
 export interface ManagerOptions {
@@ -84,6 +87,11 @@ export interface ManagerOptions {
   metrics?: ManagerMetricsOptions | undefined;
   /** Run the reconcile work only while holding this Lease; undefined: always (one replica). */
   leaderElection?: LeaderElectionOptions | undefined;
+  /**
+   * Work only on this replica's share of the resources, as a member of this shard ring; undefined:
+   * on all of them. Not with `leaderElection`.
+   */
+  sharding?: ShardingOptions | undefined;
 }
 
 export interface ManagerMetricsOptions {
@@ -115,7 +123,7 @@ const WATCH_SILENCE_NOT_READY_MS = 5 * 60_000;
 // A component that has not stopped this long after its grace period is left behind on shutdown.
 const STOP_MARGIN_MS = 5_000;
 
-/** Why the manager stopped by itself (only leader election does that: the process must exit non-zero). */
+/** Why the manager stopped by itself (leadership lost, the shard ring failed): the process must exit non-zero. */
 export interface ManagerFailure {
   reason: string;
 }
@@ -125,12 +133,15 @@ export interface ManagerFailure {
  * and the observer), plus the probe and metrics servers. The constructor starts nothing. `start()`
  * runs the components in order (src/controller/lifecycle): servers, the cache (from then on /readyz
  * is ok), then the reconcile work, under the leader elector when leader election is on (start()
- * resolves once campaigning; the work starts when the Lease is held). `stop()` stops them in reverse.
+ * resolves once campaigning; the work starts when the Lease is held). With sharding, the shard ring
+ * member starts between the cache and the work, and the work reconciles only the resources the ring
+ * gives this replica (ShardedReconciler). `stop()` stops them in reverse.
  */
 export class Manager {
   readonly informer: ResourceInformer;
   readonly #work: ReconcileWork;
   readonly #elector: LeaderElector | undefined;
+  readonly #ring: ShardRing | undefined;
   readonly #gateway: PaiflowGateway;
   readonly #health: HealthServer;
   readonly #kubeConfig: PooledKubeConfig;
@@ -145,6 +156,9 @@ export class Manager {
   #fail: (failure: ManagerFailure) => void = () => undefined;
 
   constructor(options: ManagerOptions) {
+    if (options.leaderElection !== undefined && options.sharding !== undefined) {
+      throw new Error('expected leader election or sharding, not both: sharding replaces leader election');
+    }
     this.#options = options;
     const { clock, log } = options;
     this.#failed = new Promise((resolve) => (this.#fail = resolve));
@@ -156,14 +170,15 @@ export class Manager {
             version: options.metrics.version,
             maxConcurrentReconciles: options.workers,
             clock,
-            // Only the replica doing the work reports the state gauges: with leader election every
-            // replica has the cache, and sums over replicas would count each resource twice.
-            resources: () => (this.#work.running ? this.informer.list() : []),
+            // Only the replica doing the work reports the state gauges, for the resources it works
+            // on: every replica has the whole cache, and sums over replicas would count each twice.
+            resources: () => (this.#work.running ? this.#owned(this.informer.list()) : []),
             defaultPollIntervalMs: options.defaultPollIntervalMs,
             minPollIntervalMs: options.minPollIntervalMs,
             observer: () => this.#work.stats(),
             perObjectMetrics: options.metrics.perObjectMetrics,
             ...(options.namespaces !== undefined && { namespaces: options.namespaces }),
+            ...(options.sharding !== undefined && { sharding: () => this.#ownership() }),
           });
     this.#metrics = metrics;
     const kubeConfig = new PooledKubeConfig({
@@ -220,6 +235,10 @@ export class Manager {
       component: 'paiflow-controller',
       host: options.instance,
     });
+    this.#ring =
+      options.sharding === undefined
+        ? undefined
+        : createShardRing({ options: options.sharding, kubeConfig, clock, log });
     this.#work = new ReconcileWork({
       options,
       informer: this.informer,
@@ -229,6 +248,7 @@ export class Manager {
       events,
       metrics,
       graceMs: () => this.#graceMs,
+      ownership: this.#ring === undefined ? undefined : () => this.#ownership(),
     });
     this.#elector =
       options.leaderElection === undefined
@@ -261,6 +281,19 @@ export class Manager {
         },
       ],
     });
+  }
+
+  /** The shard ring's current ownership; call only with sharding. */
+  #ownership(): Ownership {
+    if (this.#ring === undefined) throw new Error('not sharded');
+    return this.#ring.ownership;
+  }
+
+  /** `resources`, or with sharding those this replica owns now. */
+  #owned(resources: readonly PipelineRunNode[]): readonly PipelineRunNode[] {
+    if (this.#ring === undefined) return resources;
+    const ownership = this.#ring.ownership;
+    return resources.filter((resource) => ownership.owns(shardKey(resource)));
   }
 
   /** `/metrics`, behind delegated authentication and authorization when secure. */
@@ -345,6 +378,20 @@ export class Manager {
         },
         () => this.informer.stop(),
       ),
+      // Joins once the cache has synced; stopped after the work (reverse order), so its Lease is
+      // deleted only once nothing more is written.
+      ...(this.#ring === undefined
+        ? []
+        : [
+            ringMember({
+              ring: this.#ring,
+              onChange: (next, previous) => this.#work.applyOwnership(next, previous),
+              onFailure: (error) => {
+                log.error({ err: error }, 'shard ring: stopped by a failed ownership change');
+                this.#fail({ reason: 'shard ring failed' });
+              },
+            }),
+          ]),
       this.#elector === undefined
         ? this.#work
         : leaderElected({

@@ -16,6 +16,8 @@ import {
   type ObserverStats,
 } from '../controller/observer/index.ts';
 import { PipelineRunNodeReconciler } from '../controller/pipelinerunnode/reconciler.ts';
+import type { Reconciler } from '../controller/reconcile-result.ts';
+import { ShardedReconciler, type Ownership } from '../controller/sharding/index.ts';
 import {
   createRateLimitingQueue,
   ItemExponentialFailureRateLimiter,
@@ -39,6 +41,11 @@ export interface ReconcileWorkOptions {
   metrics: Metrics | undefined;
   /** How long in-flight reconciles and PAIFlow calls may finish when stopped (not when leadership is lost). */
   graceMs: () => number;
+  /**
+   * With --sharding: the shard ring's current ownership. Then only owned resources are observed and
+   * reconciled, and the ring's changes go through applyOwnership().
+   */
+  ownership?: (() => Ownership) | undefined;
 }
 
 /** One term of work: built when it starts, dropped when it stops, so a next term starts clean. */
@@ -46,6 +53,8 @@ interface Term {
   queue: RateLimitingQueue<string>;
   observer: Observer;
   controller: Controller;
+  /** With sharding: the reconciler that filters by ownership and applies its changes. */
+  sharded: ShardedReconciler | undefined;
 }
 
 /**
@@ -58,6 +67,8 @@ export class ReconcileWork implements Runnable {
   readonly name = 'reconcile-work';
   readonly #o: ReconcileWorkOptions;
   #term: Term | undefined;
+  /** Terms started and not yet stopped (a stopping term's in-flight reconciles still write). */
+  readonly #live = new Set<Term>();
 
   constructor(options: ReconcileWorkOptions) {
     this.#o = options;
@@ -87,9 +98,21 @@ export class ReconcileWork implements Runnable {
     this.#term?.queue.add(key, { urgent });
   }
 
+  /**
+   * Applies a shard ring ownership change (the ring's onChange) to every term still live: resolves
+   * once no reconcile is left on the resources dropped, including those of a term still stopping.
+   * Without a live term there is nothing to drop, and the next term enqueues every cached resource.
+   */
+  async applyOwnership(next: Ownership, previous: Ownership): Promise<void> {
+    await Promise.all(
+      [...this.#live].map((term) => term.sharded?.apply(next, previous) ?? Promise.resolve()),
+    );
+  }
+
   start(signal: AbortSignal): Running {
     const term = this.#build();
     this.#term = term;
+    this.#live.add(term);
     term.observer.start();
     term.controller.start();
     for (const object of this.#o.informer.list())
@@ -106,6 +129,7 @@ export class ReconcileWork implements Runnable {
         const graceMs = lost ? 0 : this.#o.graceMs();
         this.#o.options.log.info({ graceMs, leadershipLost: lost }, 'reconcile work stopping');
         void Promise.all([term.controller.stop(graceMs), term.observer.stop(graceMs)]).then(() => {
+          this.#live.delete(term);
           this.#o.options.log.info({ graceMs }, 'reconcile work stopped');
           resolve();
         });
@@ -166,7 +190,7 @@ export class ReconcileWork implements Runnable {
       onObservation: (key, urgent) => queue.add(key, { urgent }),
       ...(metrics !== undefined && { hooks: metrics.observer }),
     });
-    const reconciler = new PipelineRunNodeReconciler({
+    const reconciles = new PipelineRunNodeReconciler({
       cache: informer,
       api,
       observations: observer,
@@ -183,6 +207,22 @@ export class ReconcileWork implements Runnable {
           metrics.completions.recordTransition(namespace, previous, next),
       }),
     });
+    const sharded =
+      this.#o.ownership === undefined
+        ? undefined
+        : new ShardedReconciler({
+            reconciler: reconciles,
+            cache: informer,
+            ownership: this.#o.ownership,
+            forget: (key) => observer.forget(key),
+            // Taken up: polled at once, as a resource that is new to this replica.
+            enqueue: (key) => queue.add(key),
+            onHandover: (direction, resources) => {
+              metrics?.handovers(direction, resources);
+              log.info({ direction, resources }, 'shard ring: resources handed over');
+            },
+          });
+    const reconciler: Reconciler = sharded ?? reconciles;
     const controller = new Controller({
       name: CONTROLLER_NAME,
       queue,
@@ -193,7 +233,7 @@ export class ReconcileWork implements Runnable {
       reconcileTimeoutMs: options.reconcileTimeoutMs,
       observer: combineObservers(metrics?.reconciles, options.observer),
     });
-    return { queue, observer, controller };
+    return { queue, observer, controller, sharded };
   }
 }
 

@@ -13,6 +13,8 @@ import {
   loadKubeConfig,
   managerOptions,
   proxyFromEnvironment,
+  SHARD_IDENTITY_SUFFIX_LENGTH,
+  shardIdentity,
   type RunFlags,
 } from './run-config.ts';
 
@@ -45,6 +47,8 @@ const flags: RunFlags = {
   leaderElectionLeaseDuration: 15_000,
   leaderElectionRenewDeadline: 10_000,
   leaderElectionRetryPeriod: 2_000,
+  sharding: false,
+  shardRing: 'paiflow-controller',
   logLevel: 'info',
   logFormat: 'json',
 };
@@ -121,6 +125,16 @@ test.each([
     },
   },
   {
+    name: 'sharding with leader election',
+    input: { sharding: true },
+    want: {
+      flags: ['leaderElect', 'sharding'],
+      problem:
+        'sharding replaces leader election (every replica is active and works on its share of the resources): drop --leader-elect',
+    },
+  },
+  { name: 'sharding alone', input: { sharding: true, leaderElect: false }, want: undefined },
+  {
     name: 'certificate and key',
     input: { metricsCertFile: '/tls/tls.crt', metricsKeyFile: '/tls/tls.key' },
     want: undefined,
@@ -180,6 +194,7 @@ test('managerOptions maps every flag to its Manager option', () => {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
     },
+    sharding: undefined,
     metrics: {
       registry,
       version: '1.2.3',
@@ -188,6 +203,70 @@ test('managerOptions maps every flag to its Manager option', () => {
       secure: { certificate: undefined },
     },
   });
+});
+
+test('managerOptions with sharding: the ring reuses the namespace and the Lease timings', () => {
+  const options = managerOptions(
+    {
+      ...flags,
+      leaderElect: false,
+      sharding: true,
+      shardRing: 'ring-a',
+      leaderElectionLeaseDuration: 3000,
+      leaderElectionRenewDeadline: 2000,
+      leaderElectionRetryPeriod: 500,
+    },
+    {
+      kubeConfig: new KubeConfig(),
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      defaultCredentials: new DefaultChainCredentialsProvider(),
+      instance: 'pod-1',
+      registry: new Registry(),
+      version: '1.2.3',
+      paiflowNetwork: {},
+      sharding: { namespace: 'paiflow-system', identity: 'pod-1-x7k2q' },
+    },
+  );
+  expect(options.leaderElection).toBeUndefined();
+  expect(options.sharding).toEqual({
+    namespace: 'paiflow-system',
+    identity: 'pod-1-x7k2q',
+    ring: 'ring-a',
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 500,
+  });
+});
+
+// What Kubernetes accepts as an object name (IsDNS1123Subdomain).
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+test.each([
+  {
+    name: 'a pod name',
+    instance: 'paiflow-controller-7d9f8-x2x9z',
+    want: 'paiflow-controller-7d9f8-x2x9z-ab1c2',
+  },
+  { name: 'a host name with capitals and dots', instance: 'Build.Host_01', want: 'build-host-01-ab1c2' },
+  { name: 'nothing usable', instance: '___', want: 'ab1c2' },
+])('shardIdentity: $name', ({ instance, want }) => {
+  const identity = shardIdentity(instance, 'paiflow-controller', 'ab1c2');
+  expect(identity).toBe(want);
+  expect(`paiflow-controller-${identity}`).toMatch(DNS_SUBDOMAIN);
+});
+
+test('shardIdentity shortens a long pod name so that the Lease name fits in 253 characters', () => {
+  const ring = 'r'.repeat(63);
+  const suffix = 'z'.repeat(SHARD_IDENTITY_SUFFIX_LENGTH);
+  const identity = shardIdentity(`${'a'.repeat(180)}-${'b'.repeat(70)}`, ring, suffix);
+  const lease = `${ring}-${identity}`;
+  expect(lease).toHaveLength(253);
+  expect(lease).toMatch(DNS_SUBDOMAIN);
+  expect(identity.endsWith(`-${suffix}`)).toBe(true);
+  // Cut right after a '-': the trailing '-' goes, the name still ends in a letter.
+  const cutAtDash = shardIdentity(`${'a'.repeat(182)}-bbb`, ring, suffix);
+  expect(`${ring}-${cutAtDash}`).toMatch(DNS_SUBDOMAIN);
 });
 
 test.each([
@@ -275,6 +354,20 @@ test('loadKubeConfig loads the --kubeconfig file; the startup description names 
     instance: 'pod-1',
     defaultCredentials: { variables: ['ALIBABA_CLOUD_ROLE_ARN'], namespaces: ['team-a'] },
     paiflowProxy: { http: 'none', https: 'http://user:***@proxy:3128', noProxy: '.svc' },
+  });
+  expect(described.sharding).toBe('off');
+  expect(
+    describeConfiguration({ ...flags, leaderElect: false, sharding: true }, kube, {
+      instance: 'pod-1',
+      credentialVariables: [],
+      version: '1.2.3',
+      network: {},
+      leaderElectionNamespace: 'paiflow-system',
+      shardIdentity: 'pod-1-ab1c2',
+    }),
+  ).toMatchObject({
+    leaderElection: 'off',
+    sharding: { namespace: 'paiflow-system', ring: 'paiflow-controller', identity: 'pod-1-ab1c2' },
   });
   expect(JSON.stringify(described)).not.toContain(TOKEN);
   expect(JSON.stringify(described)).not.toContain('proxy-password');

@@ -51,6 +51,10 @@ export interface RunFlags {
   leaderElectionLeaseDuration: number;
   leaderElectionRenewDeadline: number;
   leaderElectionRetryPeriod: number;
+  /** Active-active replicas, each working on its share (a shard ring of member Leases). */
+  sharding: boolean;
+  /** The ring's name: its Leases' label value and their names' prefix. */
+  shardRing: string;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
 }
@@ -71,6 +75,8 @@ export interface RunContext {
   paiflowNetwork: PaiflowNetworkOptions;
   /** With --leader-elect: the Lease's namespace (resolved) and this process's identity in it. */
   leaderElection?: { namespace: string; identity: string };
+  /** With --sharding: the member Leases' namespace (resolved) and this process's identity in the ring. */
+  sharding?: { namespace: string; identity: string };
 }
 
 /** Two flags whose values contradict each other, and why; undefined when the flags agree. */
@@ -81,6 +87,13 @@ export interface FlagConflict {
 
 /** Checks what no single flag's parser can: relations between flags. */
 export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
+  if (flags.leaderElect && flags.sharding) {
+    return {
+      flags: ['leaderElect', 'sharding'],
+      problem:
+        'sharding replaces leader election (every replica is active and works on its share of the resources): drop --leader-elect',
+    };
+  }
   if ((flags.metricsCertFile === undefined) !== (flags.metricsKeyFile === undefined)) {
     return {
       flags: ['metricsCertFile', 'metricsKeyFile'],
@@ -148,6 +161,16 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
         : {
             ...context.leaderElection,
             id: flags.leaderElectionId,
+            leaseDurationMs: flags.leaderElectionLeaseDuration,
+            renewDeadlineMs: flags.leaderElectionRenewDeadline,
+            retryPeriodMs: flags.leaderElectionRetryPeriod,
+          },
+    sharding:
+      context.sharding === undefined
+        ? undefined
+        : {
+            ...context.sharding,
+            ring: flags.shardRing,
             leaseDurationMs: flags.leaderElectionLeaseDuration,
             renewDeadlineMs: flags.leaderElectionRenewDeadline,
             retryPeriodMs: flags.leaderElectionRetryPeriod,
@@ -261,6 +284,8 @@ export function describeConfiguration(
     version: string;
     network: PaiflowNetworkOptions;
     leaderElectionNamespace?: string | undefined;
+    /** This process's identity in the shard ring, with --sharding. */
+    shardIdentity?: string | undefined;
   },
 ): Record<string, unknown> {
   return {
@@ -313,6 +338,16 @@ export function describeConfiguration(
           retryPeriodMs: flags.leaderElectionRetryPeriod,
         }
       : 'off',
+    sharding: flags.sharding
+      ? {
+          namespace: extra.leaderElectionNamespace ?? '',
+          ring: flags.shardRing,
+          identity: extra.shardIdentity ?? '',
+          leaseDurationMs: flags.leaderElectionLeaseDuration,
+          renewDeadlineMs: flags.leaderElectionRenewDeadline,
+          retryPeriodMs: flags.leaderElectionRetryPeriod,
+        }
+      : 'off',
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
     instance: extra.instance,
@@ -344,4 +379,23 @@ export function leaderElectionNamespace(
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const fromFile = readNamespaceFile()?.trim();
   return fromFile === '' ? undefined : fromFile;
+}
+
+/** Characters of the random part of a shard ring identity. */
+export const SHARD_IDENTITY_SUFFIX_LENGTH = 5;
+
+/**
+ * This process's identity in the shard ring `ring`: the pod name (`instance`), lower-cased, with
+ * anything but letters, digits and '-' made '-', then '-' and `suffix` (random: a restarted container
+ * must not pass for the old member, whose Lease the others still count live). The pod part is
+ * shortened so that the member Lease's name, `<ring>-<identity>`, stays within 253 characters.
+ */
+export function shardIdentity(instance: string, ring: string, suffix: string): string {
+  const room = 253 - ring.length - 1 - 1 - suffix.length;
+  const pod = instance
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9-]/g, '-')
+    .slice(0, Math.max(room, 0))
+    .replaceAll(/^-+|-+$/g, '');
+  return pod === '' ? suffix : `${pod}-${suffix}`;
 }

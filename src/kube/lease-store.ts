@@ -20,6 +20,8 @@ export interface LeaseRecord {
 export interface StoredLease {
   record: LeaseRecord;
   resourceVersion: string;
+  /** The Lease's annotations (where a shard ring member publishes the view it applies). */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 /** Someone else wrote the Lease first: 409 on create (AlreadyExists) or on update (stale resourceVersion). */
@@ -34,9 +36,17 @@ export class LeaseConflictError extends Error {
 export interface LeaseStore {
   /** The Lease, or undefined when it does not exist. */
   get(): Promise<StoredLease | undefined>;
-  create(record: LeaseRecord): Promise<StoredLease>;
-  /** Replaces the record, only if the Lease is still at `resourceVersion`. */
-  update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
+  /** Creates the Lease with `record` and, if given, `annotations`. */
+  create(record: LeaseRecord, annotations?: Readonly<Record<string, string>>): Promise<StoredLease>;
+  /**
+   * Replaces the record (and the annotations: none when not given), only if the Lease is still at
+   * `resourceVersion`.
+   */
+  update(
+    record: LeaseRecord,
+    resourceVersion: string,
+    annotations?: Readonly<Record<string, string>>,
+  ): Promise<StoredLease>;
 }
 
 function micro(ms: number | undefined): V1MicroTime | undefined {
@@ -51,10 +61,12 @@ function millis(value: Date | string | undefined): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function stored(lease: V1Lease): StoredLease {
+/** A V1Lease as this module's types see it. */
+export function stored(lease: V1Lease): StoredLease {
   const spec = lease.spec ?? {};
   return {
     resourceVersion: lease.metadata?.resourceVersion ?? '',
+    ...(lease.metadata?.annotations !== undefined && { annotations: lease.metadata.annotations }),
     record: {
       holderIdentity: spec.holderIdentity ?? '',
       leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,
@@ -94,23 +106,34 @@ export class KubeLeaseStore implements LeaseStore {
     }
   }
 
-  create(record: LeaseRecord): Promise<StoredLease> {
+  create(record: LeaseRecord, annotations?: Readonly<Record<string, string>>): Promise<StoredLease> {
     return this.#write(() =>
-      this.#api.createNamespacedLease({ namespace: this.#namespace, body: this.#body(record) }),
-    );
-  }
-
-  update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease> {
-    return this.#write(() =>
-      this.#api.replaceNamespacedLease({
+      this.#api.createNamespacedLease({
         namespace: this.#namespace,
-        name: this.#name,
-        body: this.#body(record, resourceVersion),
+        body: this.#body(record, undefined, annotations),
       }),
     );
   }
 
-  #body(record: LeaseRecord, resourceVersion?: string): V1Lease {
+  update(
+    record: LeaseRecord,
+    resourceVersion: string,
+    annotations?: Readonly<Record<string, string>>,
+  ): Promise<StoredLease> {
+    return this.#write(() =>
+      this.#api.replaceNamespacedLease({
+        namespace: this.#namespace,
+        name: this.#name,
+        body: this.#body(record, resourceVersion, annotations),
+      }),
+    );
+  }
+
+  #body(
+    record: LeaseRecord,
+    resourceVersion: string | undefined,
+    annotations: Readonly<Record<string, string>> | undefined,
+  ): V1Lease {
     const acquireTime = micro(record.acquireTimeMs);
     const renewTime = micro(record.renewTimeMs);
     return {
@@ -120,6 +143,7 @@ export class KubeLeaseStore implements LeaseStore {
         name: this.#name,
         namespace: this.#namespace,
         ...(this.#labels !== undefined && { labels: this.#labels }),
+        ...(annotations !== undefined && { annotations: { ...annotations } }),
         ...(resourceVersion !== undefined && { resourceVersion }),
       },
       spec: {

@@ -1,21 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, V1MicroTime } from '@kubernetes/client-node';
 import type { PipelineRunNode } from '../../src/api/v1alpha1.ts';
-import {
-  collect,
-  exitCode,
-  freePort,
-  startCli,
-  type Child,
-} from '../../src/cli/commands/child-process.test-helper.ts';
 import { KubeLeaseStore, type LeaseRecord } from '../../src/kube/lease-store.ts';
 import { PaiflowSimulator, validateScenario } from '../../src/sandbox/paiflow-sim/index.ts';
 import { applyManifests, startKubeApiServerCluster, type Cluster } from '../support/cluster.ts';
-import { KubeApiProxy, writeProxiedKubeconfig } from '../support/kube-api-proxy.ts';
-import { describeWithKubeApiServer, START_TIMEOUT_MS, type Credentials } from '../support/kube-apiserver.ts';
+import { describeWithKubeApiServer, START_TIMEOUT_MS } from '../support/kube-apiserver.ts';
 import { runKubectl } from '../support/kubectl-run.ts';
+import { accessKey, ControllerReplicas, loggedAt, type Replica } from '../support/replicas.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The acceptance of leader election (docs/architecture.md, "Lifecycle and leader election"): real
@@ -41,105 +31,13 @@ const NODES_PER_RUN = 100;
 
 const runId = (r: number): string => `flow-ha${String(r).padStart(6, '0')}`;
 const nodeId = (n: number): string => `node-${String(n).padStart(3, '0')}`;
-const accessKey = (i: number) => ({
-  accessKeyId: `LTAI-replica-${i}`,
-  accessKeySecret: `secret-of-replica-${i}`,
-});
-
-interface Replica {
-  name: string;
-  accessKeyId: string;
-  proxy: KubeApiProxy;
-  child: Child;
-  exited: Promise<number | null>;
-  readyz: string;
-  stderr: () => string;
-  /** The parsed JSON log lines so far. */
-  log(): { time: number; msg: string; [key: string]: unknown }[];
-}
-
 let cluster: Cluster;
-let controller: Credentials;
-let caPem: string;
 let sim: PaiflowSimulator;
 let paiflowUrl: string;
-let dir: string;
-const replicas: Replica[] = [];
+let replicas: ControllerReplicas;
 
-/** The first time `replica` logged `msg` (after `since`), or undefined. */
-function loggedAt(replica: Replica, msg: string, since = 0): number | undefined {
-  return replica.log().find((line) => line.msg === msg && line.time >= since)?.time;
-}
-
-async function startReplica(): Promise<Replica> {
-  const i = replicas.length;
-  const name = `replica-${i}`;
-  const proxy = new KubeApiProxy({ server: cluster.server!.url, caPem });
-  const kubeconfig = join(dir, `kubeconfig-${i}`);
-  writeProxiedKubeconfig(kubeconfig, await proxy.listen(), controller.kubeConfig);
-  const key = accessKey(i);
-  const probePort = await freePort();
-  const child = startCli(
-    [
-      'run',
-      `--kubeconfig=${kubeconfig}`,
-      '--leader-elect',
-      `--leader-election-namespace=${LEASE.namespace}`,
-      `--leader-election-lease-duration=${LEASE_MS}ms`,
-      `--leader-election-renew-deadline=${RENEW_MS}ms`,
-      `--leader-election-retry-period=${RETRY_MS}ms`,
-      `--namespaces=${NAMESPACE}`,
-      '--default-poll-interval=2s',
-      '--min-poll-interval=1s',
-      '--paiflow-qps=200',
-      '--paiflow-burst=200',
-      '--default-region=cn-hangzhou',
-      '--endpoint-allow-list=http://127.0.0.1:*',
-      `--probe-address=127.0.0.1:${probePort}`,
-      `--metrics-address=127.0.0.1:${await freePort()}`,
-      '--metrics-secure=false',
-      '--shutdown-timeout=5s',
-    ],
-    {
-      POD_NAME: name,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
-    },
-  );
-  collect(child.stdout);
-  // The controller logs to stderr, one JSON object per line.
-  const stderr = collect(child.stderr);
-  const replica: Replica = {
-    name,
-    accessKeyId: key.accessKeyId,
-    proxy,
-    child,
-    exited: exitCode(child),
-    readyz: `http://127.0.0.1:${probePort}/readyz`,
-    stderr,
-    log: () =>
-      stderr()
-        .split('\n')
-        .slice(0, -1) // the last line may not be complete yet
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { time: number; msg: string }),
-  };
-  replicas.push(replica);
-  return replica;
-}
-
-/** What each replica said last, for a failure's message. */
-function lastWords(): string {
-  return replicas
-    .map((r) => {
-      const lines = r
-        .log()
-        .slice(-6)
-        .map((l) => JSON.stringify(l).slice(0, 400));
-      return `${r.name}:\n  ${lines.join('\n  ')}`;
-    })
-    .join('\n');
-}
+/** Starts the next replica. */
+const startReplica = (): Promise<Replica> => replicas.add();
 
 /** waitFor, failing with what the replicas said last. */
 async function waitOn<T>(
@@ -151,7 +49,9 @@ async function waitOn<T>(
     return await waitFor(check, what, timeoutMs);
   } catch (error) {
     const lease = await holder();
-    throw new Error(`${(error as Error).message}\nLease holder: ${lease}\n${lastWords()}`, { cause: error });
+    throw new Error(`${(error as Error).message}\nLease holder: ${lease}\n${replicas.lastWords()}`, {
+      cause: error,
+    });
   }
 }
 
@@ -171,7 +71,7 @@ async function leader(not: Replica[] = []): Promise<Replica> {
   await waitOn(
     async () => {
       const name = (await holder()).split('_')[0];
-      found = replicas.find((r) => r.name === name && !not.includes(r));
+      found = replicas.all.find((r) => r.name === name && !not.includes(r));
       return found !== undefined && loggedAt(found, 'reconcile work started') !== undefined;
     },
     'a leader',
@@ -198,10 +98,7 @@ async function allInPhase(phase: string, timeoutMs = 60_000): Promise<void> {
 }
 
 const paiflowCalls = (replica: Replica): number => sim.counts().byAccessKey[replica.accessKeyId] ?? 0;
-const WRITE = /^(PUT|PATCH|POST|DELETE)$/;
-const RECONCILE_WRITE = /\/(pipelinerunnodes\/[^/?]+\/status|events)\b/;
-const writes = (replica: Replica) =>
-  replica.proxy.requests.filter((r) => WRITE.test(r.method) && RECONCILE_WRITE.test(r.path));
+const writes = (replica: Replica) => replicas.writes(replica);
 
 /** From the replica's log: when it became leader and when its work stopped (or it died). */
 function terms(replica: Replica, diedAt?: number): [number, number][] {
@@ -223,11 +120,7 @@ const lastLeaseUpdate = (replica: Replica): number =>
 
 describeWithKubeApiServer('3 controller replicas under leader election, on the real API server', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'paiflow-replicas-'));
     cluster = await startKubeApiServerCluster('cluster-wide');
-    controller = await cluster.server!.serviceAccount('paiflow-system', 'paiflow-controller');
-    const ca = cluster.server!.admin.getCurrentCluster()?.caData ?? '';
-    caPem = Buffer.from(ca, 'base64').toString('utf8');
     sim = new PaiflowSimulator({
       accessKeys: Array.from({ length: 8 }, (_, i) => accessKey(i)),
       scenario: validateScenario({
@@ -255,17 +148,27 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
         },
       })),
     );
+    replicas = new ControllerReplicas({
+      cluster,
+      args: [
+        '--leader-elect',
+        `--leader-election-namespace=${LEASE.namespace}`,
+        `--leader-election-lease-duration=${LEASE_MS}ms`,
+        `--leader-election-renew-deadline=${RENEW_MS}ms`,
+        `--leader-election-retry-period=${RETRY_MS}ms`,
+        `--namespaces=${NAMESPACE}`,
+        '--default-poll-interval=2s',
+        '--min-poll-interval=1s',
+        '--paiflow-qps=200',
+        '--paiflow-burst=200',
+      ],
+    });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const replica of replicas) {
-      replica.child.kill('SIGKILL');
-      await replica.exited;
-      await replica.proxy.close();
-    }
+    await replicas.close();
     await sim.close();
     await cluster.close();
-    rmSync(dir, { recursive: true, force: true });
   }, TEST_TIMEOUT_MS);
 
   test(
@@ -274,13 +177,13 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       for (let i = 0; i < 3; i++) await startReplica();
       await allInPhase('Running');
       const first = await leader();
-      const followers = replicas.filter((r) => r !== first);
+      const followers = replicas.all.filter((r) => r !== first);
       // Another round of polls and writes, counted.
       const before = paiflowCalls(first);
       await waitFor(() => paiflowCalls(first) > before + 10, 'the leader to keep polling', 20_000);
       console.log(
-        `one leader, 300 resources: PAIFlow calls ${replicas.map((r) => `${r.name}=${paiflowCalls(r)}`).join(' ')};` +
-          ` status and Event writes ${replicas.map((r) => `${r.name}=${writes(r).length}`).join(' ')}`,
+        `one leader, 300 resources: PAIFlow calls ${replicas.all.map((r) => `${r.name}=${paiflowCalls(r)}`).join(' ')};` +
+          ` status and Event writes ${replicas.all.map((r) => `${r.name}=${writes(r).length}`).join(' ')}`,
       );
       expect(writes(first).length).toBeGreaterThanOrEqual(RUNS * NODES_PER_RUN);
       for (const follower of followers) {
@@ -401,7 +304,7 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       const old = await leader();
       const oldIdentity = await holder();
       // Three processes: the leader and two standbys, both campaigning (each has seen the leader).
-      const standbys = replicas.filter((r) => r !== old && !killedAt.has(r));
+      const standbys = replicas.all.filter((r) => r !== old && !killedAt.has(r));
       expect(standbys).toHaveLength(2);
       const sawLeader = (r: Replica): boolean =>
         r.log().some((l) => l.msg === 'leader election: another replica leads' && l.leader === oldIdentity);
@@ -456,7 +359,7 @@ describeWithKubeApiServer('3 controller replicas under leader election, on the r
       await allInPhase('Succeeded', 90_000);
 
       // Every status or Event write of every replica fell within one of its own terms as leader.
-      for (const replica of replicas) {
+      for (const replica of replicas.all) {
         const own = terms(replica, killedAt.get(replica));
         const outside = writes(replica).filter((w) => !own.some(([from, to]) => w.at >= from && w.at <= to));
         expect({ replica: replica.name, outside }).toEqual({ replica: replica.name, outside: [] });

@@ -53,6 +53,18 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/**
+ * Which Role gives the controller its Leases in paiflow-system: `leader-election`, deploy/rbac's (for
+ * --leader-elect, the default install), or `shard-ring`, deploy/sharding's instead (for --sharding,
+ * which renders the ring's Role and not the leader election's).
+ */
+export type LeaseRole = 'leader-election' | 'shard-ring';
+
+const SHARD_RING_RBAC = [
+  'deploy/sharding/shard-ring-role.yaml',
+  'deploy/sharding/shard-ring-rolebinding.yaml',
+];
+
 export const CONTROLLER_SERVICE_ACCOUNT = { namespace: 'paiflow-system', name: 'paiflow-controller' };
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -120,17 +132,23 @@ export async function startKubeSimCluster(
  * it has no model name for, `default` and `x-kubernetes-validations` among them, kubernetes-client/
  * javascript#2483, and the CRD loses its defaults and CEL rules without a word.)
  */
-export async function startKubeApiServerCluster(rbac: RbacMode = defaultRbacMode()): Promise<Cluster> {
+export async function startKubeApiServerCluster(
+  rbac: RbacMode = defaultRbacMode(),
+  leaseRole: LeaseRole = 'leader-election',
+): Promise<Cluster> {
   const server = await startKubeApiServer();
   try {
     const objects = server.admin.makeApiClient(KubernetesObjectApi);
     // Everything in deploy/rbac; the namespaced mode leaves out the paiflow-controller ClusterRole and
-    // its binding, as deploy/namespaced does, and grants a Role per namespace instead.
+    // its binding, as deploy/namespaced does, and grants a Role per namespace instead; the shard ring
+    // mode swaps the leader election Role for the ring's.
     const install = ['deploy/crd.yaml', 'deploy/namespace.yaml'];
     for (const file of readdirSync(join(root, 'deploy/rbac')).sort()) {
-      if (rbac === 'cluster-wide' || !/^clusterrole(binding)?\.yaml$/.test(file))
-        install.push(`deploy/rbac/${file}`);
+      if (rbac === 'namespaced' && /^clusterrole(binding)?\.yaml$/.test(file)) continue;
+      if (leaseRole === 'shard-ring' && /^leader-election-role(binding)?\.yaml$/.test(file)) continue;
+      install.push(`deploy/rbac/${file}`);
     }
+    if (leaseRole === 'shard-ring') install.push(...SHARD_RING_RBAC);
     await applyManifests(server.kubeconfigPath, install.map((path) => readManifests(path)).flat());
     // The CRD's REST endpoint appears shortly after the CRD is created.
     await waitFor(

@@ -11,6 +11,8 @@ export interface ProxiedRequest {
   path: string;
   /** Epoch ms when it arrived. */
   at: number;
+  /** The API server's answer, once it came. */
+  status?: number;
 }
 
 /**
@@ -72,7 +74,8 @@ export class KubeApiProxy {
     if (this.#cut) return;
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    this.requests.push({ method, path, at: Date.now() });
+    const record: ProxiedRequest = { method, path, at: Date.now() };
+    this.requests.push(record);
     const upstream = request(
       {
         host: this.#target.hostname,
@@ -83,6 +86,7 @@ export class KubeApiProxy {
         agent: this.#agent,
       },
       (answer) => {
+        record.status = answer.statusCode;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },

@@ -282,6 +282,8 @@ test('--help lists every flag with its environment variable', async () => {
     ['--leader-election-lease-duration <duration>', 'PAIFLOW_LEADER_ELECTION_LEASE_DURATION'],
     ['--leader-election-renew-deadline <duration>', 'PAIFLOW_LEADER_ELECTION_RENEW_DEADLINE'],
     ['--leader-election-retry-period <duration>', 'PAIFLOW_LEADER_ELECTION_RETRY_PERIOD'],
+    ['--sharding [boolean]', 'PAIFLOW_SHARDING'],
+    ['--shard-ring <name>', 'PAIFLOW_SHARD_RING'],
     ['--log-level <level>', 'PAIFLOW_LOG_LEVEL'],
     ['--log-format <format>', 'PAIFLOW_LOG_FORMAT'],
   ];
@@ -377,6 +379,27 @@ test.each<BadValue>([
     name: '--leader-elect outside a pod, without a namespace',
     args: ['--kubeconfig', '$KUBECONFIG', '--leader-elect'],
     want: "option '--leader-elect' needs the Lease's namespace: set option '--leader-election-namespace <namespace>'",
+  },
+  {
+    name: '--sharding outside a pod, without a namespace',
+    args: ['--kubeconfig', '$KUBECONFIG', '--sharding'],
+    want: "option '--sharding' needs the Lease's namespace: set option '--leader-election-namespace <namespace>'",
+  },
+  {
+    name: '--sharding with --leader-elect',
+    args: ['--leader-elect', '--sharding'],
+    want: "options '--leader-elect [boolean]' and '--sharding [boolean]' conflict: sharding replaces leader election (every replica is active and works on its share of the resources): drop --leader-elect.",
+  },
+  {
+    name: 'PAIFLOW_SHARDING with --leader-elect',
+    args: ['--leader-elect'],
+    env: { PAIFLOW_SHARDING: 'true' },
+    want: "options '--leader-elect [boolean]' and '--sharding [boolean]' (from env 'PAIFLOW_SHARDING') conflict",
+  },
+  {
+    name: 'a ring name that is not a DNS label',
+    args: ['--shard-ring', 'Ring.One'],
+    want: "option '--shard-ring <name>' argument 'Ring.One' is invalid. expected a ring name such as paiflow-controller",
   },
   {
     name: 'a renew deadline as long as the lease duration',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -50,6 +50,21 @@ function checkLeaseName(name: string): void {
   }
 }
 
+/** A shard ring's name is also the value of its Leases' label: a DNS label. */
+function checkRingName(name: string): void {
+  if (!NAMESPACE_NAME.test(name)) {
+    throw new Error(
+      `expected a ring name such as paiflow-controller (a lower-case DNS label, at most 63 characters), got "${name}"`,
+    );
+  }
+}
+
+/** The random part of a shard ring identity: lower-case letters and digits. */
+function randomShardSuffix(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
 function checkLabelSelector(selector: string): void {
   try {
     parseLabelSelector(selector);
@@ -93,7 +108,14 @@ within --shutdown-timeout and exits 0; a second signal exits 1 at once.
 Leader election (--leader-elect): every replica fills its cache and is ready; only the holder of the
 Lease --leader-election-id polls PAIFlow and writes status and Events. On SIGTERM the leader stops
 its work, then releases the Lease (the next replica takes over within about a retry period). A
-leader that cannot renew within --leader-election-renew-deadline stops its work at once and exits 1.`;
+leader that cannot renew within --leader-election-renew-deadline stops its work at once and exits 1.
+
+Sharding (--sharding, instead of --leader-elect): every replica is active. Each holds a member Lease
+<ring>-<pod name>-<random> (labelled paiflow.dev/shard-ring=<ring>, ring --shard-ring) in the
+controller's namespace and polls and writes status only for the resources it wins by rendezvous hashing
+of spec.pipelineRunId over the live members. The Lease timings are the --leader-election-* ones. A
+replica that cannot renew within the renew deadline drops every resource until it renews again; on
+SIGTERM it stops its work, then deletes its Lease, and the others take over within about a retry period.`;
 
 /**
  * `paiflow-controller run`: the controller. Every flag has an environment variable
@@ -289,7 +311,7 @@ export function runCommand(): Command {
     .addOption(
       option(
         '--leader-election-namespace <namespace>',
-        "namespace of the leader election Lease (default: the pod's namespace, from POD_NAMESPACE or the service account mount)",
+        "namespace of the leader election Lease and of the shard ring's member Leases (default: the pod's namespace, from POD_NAMESPACE or the service account mount)",
       ).argParser(checkedBy(checkNamespaceName)),
     )
     .addOption(
@@ -300,7 +322,7 @@ export function runCommand(): Command {
     .addOption(
       option(
         '--leader-election-lease-duration <duration>',
-        'how long the others wait, after they last saw the Lease renewed, before taking it over',
+        'Lease timing (leader election and shard ring): how long the others wait, after they last saw a Lease renewed, before taking over',
       )
         .argParser(positiveDuration)
         .default(15_000, '15s'),
@@ -308,7 +330,7 @@ export function runCommand(): Command {
     .addOption(
       option(
         '--leader-election-renew-deadline <duration>',
-        'the leader stops working (and exits 1) when it could not renew the Lease for this long; less than the lease duration',
+        'Lease timing (leader election and shard ring): a leader stops working (and exits 1), a ring member drops every resource, when it could not renew its Lease for this long; less than the lease duration',
       )
         .argParser(positiveDuration)
         .default(10_000, '10s'),
@@ -316,10 +338,26 @@ export function runCommand(): Command {
     .addOption(
       option(
         '--leader-election-retry-period <duration>',
-        'how often to try to take or renew the Lease; less than the renew deadline',
+        'Lease timing (leader election and shard ring): how often to try to take or renew a Lease (and to read the ring); less than the renew deadline',
       )
         .argParser(positiveDuration)
         .default(2_000, '2s'),
+    )
+    .addOption(
+      option(
+        '--sharding [boolean]',
+        'active-active replicas: each holds a member Lease in a shard ring and polls PAIFlow and writes status only for its share of the resources; instead of --leader-elect',
+      )
+        .argParser(parseBoolean)
+        .default(false),
+    )
+    .addOption(
+      option(
+        '--shard-ring <name>',
+        "name of the shard ring: its member Leases' label paiflow.dev/shard-ring and their names' prefix",
+      )
+        .argParser(checkedBy(checkRingName))
+        .default('paiflow-controller'),
     )
     .addOption(logLevelOption('PAIFLOW_LOG_LEVEL'))
     .addOption(
@@ -355,9 +393,9 @@ export function runCommand(): Command {
       const leaseNamespace = config.leaderElectionNamespace(flags.leaderElectionNamespace, process.env, () =>
         readNamespaceFile(config.SERVICE_ACCOUNT_NAMESPACE_FILE),
       );
-      if (flags.leaderElect && leaseNamespace === undefined) {
+      if ((flags.leaderElect || flags.sharding) && leaseNamespace === undefined) {
         command.error(
-          "error: option '--leader-elect' needs the Lease's namespace: set option '--leader-election-namespace <namespace>' (or POD_NAMESPACE); none was found in the service account mount.",
+          `error: option '${flags.sharding ? '--sharding' : '--leader-elect'}' needs the Lease's namespace: set option '--leader-election-namespace <namespace>' (or POD_NAMESPACE); none was found in the service account mount.`,
         );
       }
       const paiflowNetwork = {
@@ -377,6 +415,13 @@ export function runCommand(): Command {
         const { Manager } = await import('../../app/manager.ts');
         const { Registry } = await import('prom-client');
         const instance = process.env.POD_NAME || hostname();
+        const shardIdentity = flags.sharding
+          ? config.shardIdentity(
+              instance,
+              flags.shardRing,
+              randomShardSuffix(config.SHARD_IDENTITY_SUFFIX_LENGTH),
+            )
+          : undefined;
         const credentialVariables = Object.keys(process.env)
           .filter((name) => name.startsWith('ALIBABA_CLOUD_'))
           .sort();
@@ -387,6 +432,7 @@ export function runCommand(): Command {
             version: packageVersion(),
             network: paiflowNetwork,
             leaderElectionNamespace: leaseNamespace,
+            shardIdentity,
           }),
           'paiflow-controller starting',
         );
@@ -404,6 +450,10 @@ export function runCommand(): Command {
               leaseNamespace !== undefined && {
                 // A process, not a pod: a restarted container must not pass for the old leader.
                 leaderElection: { namespace: leaseNamespace, identity: `${instance}_${randomUUID()}` },
+              }),
+            ...(shardIdentity !== undefined &&
+              leaseNamespace !== undefined && {
+                sharding: { namespace: leaseNamespace, identity: shardIdentity },
               }),
           }),
         );

@@ -1,23 +1,20 @@
 import type { Clock } from '../../clock/clock.ts';
+import { sleep, withTimeout } from '../../clock/waits.ts';
 import {
   LeaseConflictError,
   type LeaseRecord,
   type LeaseStore,
   type StoredLease,
 } from '../../kube/lease-store.ts';
+import { leaseTimings, type LeaseTimings } from '../lease/lease-timings.ts';
+import { ObservedLease } from '../lease/observed-lease.ts';
 
 /** Options of a {@link LeaderElector}; the durations are client-go's defaults. */
-export interface LeaderElectorOptions {
+export interface LeaderElectorOptions extends LeaseTimings {
   store: LeaseStore;
   /** This replica's name in the Lease (the pod name): unique among the candidates. */
   identity: string;
   clock: Clock;
-  /** How long a Lease holds after its last observed change. @default 15000 */
-  leaseDurationMs?: number;
-  /** How long the leader keeps trying to renew before it gives up. @default 10000 */
-  renewDeadlineMs?: number;
-  /** How often to try to acquire and to renew. @default 2000 */
-  retryPeriodMs?: number;
   /** [0, 1), for the jitter of acquire attempts. @default Math.random */
   random?: () => number;
   /** Told of what happens, for logs, Events and metrics. Must not throw. */
@@ -72,25 +69,11 @@ export class LeadershipLostError extends Error {
  */
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectorOptions, 'onEvent'>> & Pick<LeaderElectorOptions, 'onEvent'>;
-  #observed: LeaseRecord | undefined;
-  /** Local time at which the observed record last changed. */
-  #observedAt = 0;
+  readonly #observed = new ObservedLease();
   #leading = false;
 
   constructor(options: LeaderElectorOptions) {
-    this.#o = {
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
-      random: Math.random,
-      ...options,
-    };
-    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
-    if (!(retryPeriodMs > 0 && renewDeadlineMs > retryPeriodMs && leaseDurationMs > renewDeadlineMs)) {
-      throw new RangeError(
-        `expected leaseDuration > renewDeadline > retryPeriod > 0, got ${leaseDurationMs} ms, ${renewDeadlineMs} ms, ${retryPeriodMs} ms`,
-      );
-    }
+    this.#o = { random: Math.random, ...options, ...leaseTimings(options) };
     if (options.identity === '') throw new RangeError('expected a non-empty identity');
   }
 
@@ -211,32 +194,19 @@ export class LeaderElector {
    * seen to change, whatever its timestamps say); undefined when no one else holds it.
    */
   #othersLeaseExpiresAt(): number | undefined {
-    const observed = this.#observed;
-    if (
-      observed === undefined ||
-      observed.holderIdentity === '' ||
-      observed.holderIdentity === this.#o.identity
-    )
-      return undefined;
-    return this.#observedAt + observed.leaseDurationSeconds * 1000;
+    const holder = this.#observed.record?.holderIdentity;
+    if (holder === undefined || holder === '' || holder === this.#o.identity) return undefined;
+    return this.#observed.expiresAt();
   }
 
   /** Notes a record read from the API: its local observation time moves only when it changed. */
   #observe(record: LeaseRecord): void {
-    const changed =
-      this.#observed === undefined ||
-      (Object.keys(record) as (keyof LeaseRecord)[]).some((key) => record[key] !== this.#observed?.[key]);
-    if (!changed) return;
+    const previous = this.#observed.record?.holderIdentity;
+    if (!this.#observed.observe(record, this.#o.clock.now())) return;
     const { holderIdentity } = record;
-    if (
-      holderIdentity !== this.#observed?.holderIdentity &&
-      holderIdentity !== '' &&
-      holderIdentity !== this.#o.identity
-    ) {
+    if (holderIdentity !== previous && holderIdentity !== '' && holderIdentity !== this.#o.identity) {
       this.#o.onEvent?.({ type: 'leaderObserved', identity: holderIdentity });
     }
-    this.#observed = record;
-    this.#observedAt = this.#o.clock.now();
   }
 
   #wrote(written: StoredLease | undefined): boolean {
@@ -280,38 +250,11 @@ export class LeaderElector {
     }
   }
 
-  /** Resolves `promise`, or rejects once `ms` pass on the clock (the request goes on unheard). */
   #withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.#o.clock.setTimer(() => {
-        reject(new Error(`Lease request timed out after ${ms} ms`));
-      }, ms);
-      promise.then(
-        (value) => {
-          timer.cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
+    return withTimeout(this.#o.clock, promise, ms, 'Lease request');
   }
 
-  /** Waits `ms` on the clock; false when `signal` aborted first. */
   #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        timer.cancel();
-        resolve(false);
-      };
-      const timer = this.#o.clock.setTimer(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(this.#o.clock, ms, signal);
   }
 }

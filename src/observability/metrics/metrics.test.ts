@@ -5,6 +5,7 @@ import { METRICS_DOC, parseMetricTables } from '../../../test/monitoring/metric-
 import { computeStatus } from '../../controller/status/index.ts';
 import { family, newMetrics, resource } from './exposition.test-helper.ts';
 import { createMetrics } from './metrics.ts';
+import { Ownership } from '../../controller/sharding/index.ts';
 import { promtoolTool } from '../../../test/monitoring/promtool.ts';
 import { describeWithTools } from '../../../test/support/tools.ts';
 
@@ -119,7 +120,7 @@ describe('createMetrics', () => {
   });
 
   test('exports exactly the metrics docs/metrics.md lists, with their types and labels', () => {
-    const { registry } = newMetrics({ perObjectMetrics: true });
+    const { registry } = newMetrics({ perObjectMetrics: true, sharding: () => Ownership.none('pod-a') });
     const exported = registry
       .getMetricsAsArray()
       // `type` and `labelNames` exist on every prom-client metric but are missing from its typings.

@@ -3,6 +3,7 @@ import type { PipelineRunNode } from '../../api/v1alpha1.ts';
 import type { Clock } from '../../clock/clock.ts';
 import type { ControllerObserver } from '../../controller/controller.ts';
 import type { ObserverHooks, ObserverStats } from '../../controller/observer/index.ts';
+import type { Ownership } from '../../controller/sharding/index.ts';
 import type { QueueObserver } from '../../controller/queue/index.ts';
 import type { AttemptEvent } from '../../paiflow/index.ts';
 import type { RouteHandler } from '../health-server.ts';
@@ -25,6 +26,7 @@ import { metricsRoute } from './metrics-route.ts';
 import { paiflowAttemptRecorder } from './paiflow-attempts.ts';
 import { pollRecorder, type PollRecorder } from './poll-recorder.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
+import { registerShardMetrics, type HandoverRecorder } from './shard-metrics.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { reconcileObserver } from './reconcile-observer.ts';
 import {
@@ -62,6 +64,8 @@ export interface MetricsOptions {
   perObjectMetrics?: boolean;
   /** Namespaces whose per-namespace counters are created at zero at once; others on first sight. @default [] */
   namespaces?: readonly string[];
+  /** With --sharding: the ring's current ownership, for the `paiflow_shard_*` metrics (absent: none). */
+  sharding?: () => Ownership;
 }
 
 /** Every counter, histogram and event-fed gauge of the catalogue (the state gauges are scrape-time only). */
@@ -118,6 +122,8 @@ export interface Metrics {
   readonly observer: ObserverHooks;
   /** `/metrics`, for HealthServer's `routes`. */
   readonly route: RouteHandler;
+  /** Counts resources handed over between shard ring members (does nothing without `sharding`). */
+  readonly handovers: HandoverRecorder;
 }
 
 const STATE_HELP: Record<AggregateFamilyName | PerObjectFamilyName, { help: string; labelNames: string[] }> =
@@ -448,6 +454,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
   }
   handles.controllerInfo.set({ version: options.version }, 1);
   for (const namespace of options.namespaces ?? []) handles.initNamespace(namespace);
+  const { sharding } = options;
+  const handovers =
+    sharding === undefined
+      ? () => undefined
+      : registerShardMetrics(registry, { ownership: sharding, resources: options.resources });
 
   return {
     handles,
@@ -465,5 +476,6 @@ export function createMetrics(registry: Registry, options: MetricsOptions): Metr
       fallback: (endpoint) => handles.batchFallbacks.inc({ endpoint }),
     },
     route: metricsRoute(registry),
+    handovers,
   };
 }
