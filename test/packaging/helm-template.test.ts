@@ -187,6 +187,7 @@ for (const major of HELM_VERSIONS) {
         { name: 'PAIFLOW_SHARD_RING', value: 'ml-paiflow-controller' },
         { name: 'PAIFLOW_LEADER_ELECTION_LEASE_DURATION', value: '30s' },
       ]);
+      expectReadByRun(env);
       const rbac = rendered.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
       expect(rbac.map(key).sort()).toEqual([
         'Role/ml-system/ml-paiflow-controller-shard-ring',
@@ -271,10 +272,7 @@ for (const major of HELM_VERSIONS) {
         ]),
       );
       expect(new Set(env.map((e) => e.name)).size).toBe(env.length);
-      const names = env.map((e) => e.name).filter((n) => n.startsWith('PAIFLOW_'));
-      // The variables `run` itself reads, from its commander options.
-      const known = new Set(runCommand().options.map((option) => option.envVar));
-      for (const name of names) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
+      expectReadByRun(env);
     });
 
     it('paiflowCaBundle mounts its ConfigMap read-only where PAIFLOW_PAIFLOW_CA_FILE points', () => {
@@ -456,4 +454,11 @@ for (const major of HELM_VERSIONS) {
       expect(bad.stderr).toMatch(/controller[./]qps/);
     });
   });
+}
+
+/** Every PAIFLOW_* variable in `env` is one `run` reads (from its commander options). */
+function expectReadByRun(env: readonly { name: string }[]): void {
+  const known = new Set(runCommand().options.map((option) => option.envVar));
+  const names = env.map((e) => e.name).filter((n) => n.startsWith('PAIFLOW_'));
+  for (const name of names) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
 }
