@@ -21,12 +21,26 @@ export interface Timer {
   cancel(): void;
 }
 
-/** The real clock. Its timers do not keep the process alive (`unref`): lifecycles are explicit. */
+/**
+ * The real clock. Its timers do not keep the process alive (`unref`): lifecycles are explicit. Node
+ * counts a timer from the event loop's cached time, so it can fire a few ms before its delay has
+ * passed by Date.now(); the rest is waited out, so a callback that checks now() sees its time come.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(callback, delayMs) {
-    const handle = setTimeout(callback, timerDelay(delayMs));
-    handle.unref();
+    const delay = timerDelay(delayMs);
+    const due = Date.now() + delay;
+    let handle: NodeJS.Timeout;
+    const arm = (ms: number): void => {
+      handle = setTimeout(() => {
+        const left = due - Date.now();
+        if (left > 0) arm(left);
+        else callback();
+      }, ms);
+      handle.unref();
+    };
+    arm(delay);
     return {
       cancel: () => {
         clearTimeout(handle);

@@ -279,14 +279,7 @@ export class ShardRing {
     this.#fence?.cancel();
     this.#fence = this.#o.clock.setTimer(
       () => {
-        if (this.#ownership.empty) return;
-        // Node's timers can fire a few ms early by the wall clock (their start is the event loop's
-        // cached time): wait out the rest, or a cut-off replica would never fence itself. A renewal
-        // since would have cancelled this timer, so the last one is still `sentAt`'s.
-        if (!this.#fenced(this.#o.clock.now())) {
-          this.#armFence(sentAt);
-          return;
-        }
+        if (!this.#fenced(this.#o.clock.now()) || this.#ownership.empty) return;
         void this.#change((current) => Ownership.none(this.#o.identity, current.applied));
         this.#o.onEvent?.({ type: 'fenced' });
       },
