@@ -6,18 +6,16 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
 import { LeaderElector, type ElectorEvent } from '../controller/leaderelection/leader-elector.ts';
 import type { Metrics } from '../observability/metrics/index.ts';
+import type { LeaseTimings } from '../controller/lease/lease-timings.ts';
 
 /** `--leader-elect` and its settings; see src/cli/commands/run.ts. */
-export interface LeaderElectionOptions {
+export interface LeaderElectionOptions extends Required<LeaseTimings> {
   /** Where the Lease lives: the controller's own namespace. */
   namespace: string;
   /** The Lease's name (`--leader-election-id`). */
   id: string;
   /** This replica in the Lease: the pod name plus a random suffix, unique per process. */
   identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
 }
 
 /**

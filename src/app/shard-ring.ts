@@ -5,18 +5,16 @@ import { kubeErrorInfo } from '../kube/api-errors.ts';
 import { KubeLeaseRing } from '../kube/lease-ring.ts';
 import type { Runnable } from '../controller/lifecycle/runnable.ts';
 import { ShardRing, type OwnershipChange, type RingEvent } from '../controller/sharding/index.ts';
+import type { LeaseTimings } from '../controller/lease/lease-timings.ts';
 
 /** `--sharding` and its settings; see src/cli/commands/run.ts. */
-export interface ShardingOptions {
+export interface ShardingOptions extends Required<LeaseTimings> {
   /** Where the member Leases live: the controller's own namespace. */
   namespace: string;
   /** The ring's name: the `paiflow.dev/shard-ring` label of its Leases and their names' prefix. */
   ring: string;
   /** This replica in the ring: the pod name plus a random suffix, unique per process. */
   identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent, Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
 import type { ManagerOptions } from '../app/manager.ts';
+import type { LeaseTimings } from '../controller/lease/lease-timings.ts';
 import type { LogFormat } from '../observability/logger.ts';
 import { redactProxyUrl, type CredentialsProvider, type PaiflowNetworkOptions } from '../paiflow/index.ts';
 import type { Registry } from 'prom-client';
@@ -85,6 +86,15 @@ export interface FlagConflict {
   problem: string;
 }
 
+/** The Lease timings (`--leader-election-*`), which leader election and the shard ring both use. */
+function leaseTimingsOf(flags: RunFlags): Required<LeaseTimings> {
+  return {
+    leaseDurationMs: flags.leaderElectionLeaseDuration,
+    renewDeadlineMs: flags.leaderElectionRenewDeadline,
+    retryPeriodMs: flags.leaderElectionRetryPeriod,
+  };
+}
+
 /** Checks what no single flag's parser can: relations between flags. */
 export function findFlagConflict(flags: RunFlags): FlagConflict | undefined {
   if (flags.leaderElect && flags.sharding) {
@@ -161,9 +171,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
         : {
             ...context.leaderElection,
             id: flags.leaderElectionId,
-            leaseDurationMs: flags.leaderElectionLeaseDuration,
-            renewDeadlineMs: flags.leaderElectionRenewDeadline,
-            retryPeriodMs: flags.leaderElectionRetryPeriod,
+            ...leaseTimingsOf(flags),
           },
     sharding:
       context.sharding === undefined
@@ -171,9 +179,7 @@ export function managerOptions(flags: RunFlags, context: RunContext): ManagerOpt
         : {
             ...context.sharding,
             ring: flags.shardRing,
-            leaseDurationMs: flags.leaderElectionLeaseDuration,
-            renewDeadlineMs: flags.leaderElectionRenewDeadline,
-            retryPeriodMs: flags.leaderElectionRetryPeriod,
+            ...leaseTimingsOf(flags),
           },
     metrics: {
       registry: context.registry,
@@ -333,9 +339,7 @@ export function describeConfiguration(
       ? {
           namespace: extra.leaderElectionNamespace ?? '',
           id: flags.leaderElectionId,
-          leaseDurationMs: flags.leaderElectionLeaseDuration,
-          renewDeadlineMs: flags.leaderElectionRenewDeadline,
-          retryPeriodMs: flags.leaderElectionRetryPeriod,
+          ...leaseTimingsOf(flags),
         }
       : 'off',
     sharding: flags.sharding
@@ -343,9 +347,7 @@ export function describeConfiguration(
           namespace: extra.leaderElectionNamespace ?? '',
           ring: flags.shardRing,
           identity: extra.shardIdentity ?? '',
-          leaseDurationMs: flags.leaderElectionLeaseDuration,
-          renewDeadlineMs: flags.leaderElectionRenewDeadline,
-          retryPeriodMs: flags.leaderElectionRetryPeriod,
+          ...leaseTimingsOf(flags),
         }
       : 'off',
     logLevel: flags.logLevel,
