@@ -6,7 +6,10 @@ import { shardKey, type Ownership } from '../../controller/sharding/index.ts';
 export interface ShardMetricsOptions {
   /** The ring's current ownership (ShardRing.ownership). */
   ownership: () => Ownership;
-  /** The cached PipelineRunNodes (all of them: each replica's informer sees the whole set). */
+  /**
+   * The cached PipelineRunNodes to count the owned ones of. The Manager passes the state gauges'
+   * list, which it has already narrowed to the owned ones, so the filter here keeps them all.
+   */
   resources: () => readonly PipelineRunNode[];
 }
 
